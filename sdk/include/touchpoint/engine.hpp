@@ -1,0 +1,109 @@
+// The SDK's decision core. The shell feeds it calls (track/page/identify/...), the clock, delivery
+// results and stored state; it answers with batches to send, the next wake-up time, whether state
+// must be persisted, rejected calls and tag changes. It performs no I/O and reads no clock.
+//
+// Every entry point returns an Output (see to_json()):
+//   {"accepted": n, "errors": [{"index","code","field","message"}], "send": [{"id","events","bytes"}],
+//    "wake": ms|null, "persist": bool, "rules": [changes...], "log": ["..."]}
+#pragma once
+#include <nlohmann/json.hpp>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "touchpoint/batch_queue.hpp"
+#include "touchpoint/event_validator.hpp"
+#include "touchpoint/random.hpp"
+#include "touchpoint/rules/tag_engine.hpp"
+
+namespace touchpoint {
+
+struct EngineConfig {
+  std::string write_key;
+  BatchQueueConfig queue;
+  bool compress = true;           // gzip batch bodies inside the core
+  std::string library_name = "touchpoint";
+  std::string library_version = TOUCHPOINT_VERSION;
+  std::string seed;               // entropy from the shell (crypto.getRandomValues), any bytes
+
+  // Reads init options {writeKey, flushAt, flushInterval, flushBytes, maxQueueEvents, maxQueueBytes,
+  // compress, seed}; unknown keys are ignored (the shell owns them), wrong types are errors.
+  static std::optional<EngineConfig> from_json(const nlohmann::json& options, ValidationError* error);
+};
+
+struct Output {
+  std::size_t accepted = 0;
+  nlohmann::json errors = nlohmann::json::array();
+  nlohmann::json send = nlohmann::json::array();
+  std::optional<std::int64_t> wake;
+  bool persist = false;
+  nlohmann::json rules = nlohmann::json::array();
+  nlohmann::json log = nlohmann::json::array();
+  std::string to_json() const;
+};
+
+class Engine {
+ public:
+  explicit Engine(EngineConfig config);
+
+  // Calls as newline-delimited JSON objects, processed in order, each one of:
+  //   {"type":"track","event":name,"properties":{..},"ts":ms}
+  //   {"type":"page","name":name?,"properties":{..},"ts":ms}
+  //   {"type":"identify","userId":id?,"traits":{..},"ts":ms}
+  //   {"type":"reset","ts":ms}
+  //   {"type":"context","context":{"page":{..},"userAgent":..,"locale":..,"timezone":..,"screen":{..}}}
+  // A malformed line is rejected alone (errors[].index is its 0-based line number).
+  Output ingest(std::string_view ndjson, std::int64_t now_ms);
+  // Time passed: form due batches, send what may go, report the next wake-up.
+  Output tick(std::int64_t now_ms);
+  // Flush now. `unloading`: the page is going away, so everything not in flight goes out at once,
+  // ignoring backoff, with bodies adding up to at most `budget_bytes` (the 64 KB keepalive budget).
+  Output flush(std::int64_t now_ms, bool unloading, std::size_t budget_bytes);
+  // The answer for batch `id`: HTTP status (0 = network error), Retry-After in ms (0 if none), body.
+  Output delivered(std::uint64_t id, int status, std::int64_t retry_after_ms, std::string_view body,
+                   std::int64_t now_ms);
+
+  // Body of a batch handed out in Output.send (gzip when compress is on); empty if unknown.
+  const std::string& batch_body(std::uint64_t id) const;
+
+  // Rules: the errors (JSON array of {path,message}); a rejected set never replaces the one in force.
+  nlohmann::json load_rules(std::string_view rules_json);
+  Output advance_rules(std::int64_t now_ms);  // time-driven tag expiry
+  const rules::TagEngine& tag_engine() const { return tags_; }
+
+  std::string snapshot() const;
+  // Restores identity, queue and rule state; a corrupt snapshot is reported and discarded.
+  Output restore(std::string_view snapshot, std::int64_t now_ms);
+
+  const std::string& anonymous_id() const { return anonymous_id_; }
+  const std::string& user_id() const { return user_id_; }
+  nlohmann::json stats() const;
+
+ private:
+  void handle_call(const nlohmann::json& call, std::size_t index, std::int64_t now, Output& out);
+  void enqueue(nlohmann::json event, std::int64_t t, Output& out, bool run_rules = true);
+  void stamp(nlohmann::json& event, std::int64_t t);
+  bool push_line(const nlohmann::json& event, const std::string& context, std::int64_t t, Output& out);
+  void send_ready(std::int64_t now, bool unloading, std::size_t budget, Output& out);
+  void finish(Output& out, std::int64_t now);
+  const std::string& context_json();
+  std::string context_with_tags();
+  std::string build_body(const Batch& b, std::int64_t now) const;
+
+  EngineConfig config_;
+  Random rng_;
+  BatchQueue queue_;
+  rules::TagEngine tags_;
+  std::string anonymous_id_;
+  std::string user_id_;
+  nlohmann::json user_traits_ = nlohmann::json::object();
+  nlohmann::json context_ = nlohmann::json::object();  // page, userAgent, locale, timezone, screen
+  std::string context_cache_;
+  bool context_dirty_ = true;
+  std::map<std::uint64_t, std::string> bodies_;  // bodies of batches in flight
+};
+
+}  // namespace touchpoint

@@ -1,0 +1,292 @@
+#include "touchpoint/batch_queue.hpp"
+
+#include <algorithm>
+
+#include "touchpoint/json_access.hpp"
+
+namespace touchpoint {
+
+using nlohmann::json;
+
+json DropCounts::to_json() const {
+  json j = json::object();
+  if (queue_full) j["queue_full"] = queue_full;
+  if (rejected) j["rejected"] = rejected;
+  if (too_large) j["too_large"] = too_large;
+  return j;
+}
+
+DropCounts DropCounts::from_json(const json& j) {
+  DropCounts d;
+  if (!j.is_object()) return d;
+  auto read = [&](const char* k) -> std::uint64_t {
+    auto it = j.find(k);
+    return it != j.end() && it->is_number_unsigned() ? it->get<std::uint64_t>() : 0;
+  };
+  d.queue_full = read("queue_full");
+  d.rejected = read("rejected");
+  d.too_large = read("too_large");
+  return d;
+}
+
+BatchQueue::BatchQueue(BatchQueueConfig config) : config_(config) {}
+
+void BatchQueue::clear() {
+  batches_.clear();
+  pending_.clear();
+  pending_bytes_ = total_events_ = total_bytes_ = 0;
+  oldest_pending_at_ = 0;
+}
+
+void BatchQueue::push(std::string event_json, std::int64_t now) {
+  if (pending_.empty()) oldest_pending_at_ = now;
+  pending_bytes_ += event_json.size();
+  total_bytes_ += event_json.size();
+  ++total_events_;
+  pending_.push_back(std::move(event_json));
+  enforce_bounds();
+}
+
+void BatchQueue::enforce_bounds() {
+  while ((total_events_ > config_.max_events || total_bytes_ > config_.max_bytes) && total_events_ > 1) {
+    const std::size_t before = total_events_;
+    drop_front_event();
+    if (total_events_ == before) break;  // everything left is in flight: nothing we may drop
+  }
+}
+
+// Drop policy: the oldest event that is not in flight goes first (events already on the wire may
+// still arrive, so dropping them frees nothing for sure). Pending events are newer than any batch,
+// so batches waiting for a retry are trimmed before pending events.
+void BatchQueue::drop_front_event() {
+  for (auto it = batches_.begin(); it != batches_.end(); ++it) {
+    if (it->in_flight || it->events.empty()) continue;
+    const std::size_t sz = it->events.front().size();
+    it->events.erase(it->events.begin());
+    it->bytes -= sz;
+    total_bytes_ -= sz;
+    --total_events_;
+    ++dropped_unreported_.queue_full;
+    ++dropped_total_.queue_full;
+    if (it->events.empty()) {
+      dropped_unreported_.add(it->carried);
+      batches_.erase(it);
+    }
+    return;
+  }
+  if (!pending_.empty()) {
+    const std::size_t sz = pending_.front().size();
+    pending_.pop_front();
+    pending_bytes_ -= sz;
+    total_bytes_ -= sz;
+    --total_events_;
+    ++dropped_unreported_.queue_full;
+    ++dropped_total_.queue_full;
+  }
+}
+
+void BatchQueue::form_batches(std::int64_t now, bool force) {
+  while (!pending_.empty()) {
+    const bool due = force || pending_.size() >= config_.flush_at || pending_bytes_ >= config_.flush_bytes ||
+                     now - oldest_pending_at_ >= config_.flush_interval_ms;
+    if (!due) return;
+    Batch b;
+    b.id = next_batch_id_++;
+    while (!pending_.empty() && b.events.size() < config_.flush_at &&
+           (b.events.empty() || b.bytes + pending_.front().size() <= config_.flush_bytes)) {
+      b.bytes += pending_.front().size();
+      pending_bytes_ -= pending_.front().size();
+      b.events.push_back(std::move(pending_.front()));
+      pending_.pop_front();
+    }
+    b.carried = dropped_unreported_;
+    dropped_unreported_ = DropCounts{};
+    batches_.push_back(std::move(b));
+    // The remaining events were queued after the ones just batched; their own age restarts the
+    // interval clock conservatively at `now` (we do not keep per-event times).
+    if (!pending_.empty()) oldest_pending_at_ = now;
+  }
+}
+
+std::vector<std::uint64_t> BatchQueue::sendable(std::int64_t now, bool unloading) const {
+  std::vector<std::uint64_t> out;
+  std::size_t in_flight = 0;
+  for (const auto& b : batches_) in_flight += b.in_flight ? 1 : 0;
+  for (const auto& b : batches_) {
+    if (b.in_flight) continue;
+    if (!unloading) {
+      if (in_flight + out.size() >= config_.max_in_flight) break;
+      if (b.not_before > now) continue;
+    }
+    out.push_back(b.id);
+  }
+  return out;
+}
+
+const Batch* BatchQueue::find(std::uint64_t id) const {
+  for (const auto& b : batches_)
+    if (b.id == id) return &b;
+  return nullptr;
+}
+
+void BatchQueue::mark_in_flight(std::uint64_t id, std::int64_t now) {
+  for (auto& b : batches_)
+    if (b.id == id) {
+      b.in_flight = true;
+      b.sent_at = now;
+    }
+}
+
+DeliveryOutcome BatchQueue::on_result(std::uint64_t id, int status, std::int64_t retry_after_ms, std::int64_t now,
+                                      Random& rng) {
+  auto it = std::find_if(batches_.begin(), batches_.end(), [&](const Batch& b) { return b.id == id; });
+  if (it == batches_.end()) return {"unknown_batch", 0, 0};
+  DeliveryOutcome out;
+  out.events = it->events.size();
+  auto remove = [&](std::deque<Batch>::iterator at) {
+    total_events_ -= at->events.size();
+    total_bytes_ -= at->bytes;
+    batches_.erase(at);
+  };
+  switch (classify_status(status)) {
+    case DeliveryAction::kDone:
+      out.action = "done";
+      remove(it);
+      break;
+    case DeliveryAction::kRetry:
+      out.action = "retry";
+      it->in_flight = false;
+      ++it->attempts;
+      it->not_before = now + retry_delay_ms(it->attempts, retry_after_ms, rng);
+      out.retry_at = it->not_before;
+      break;
+    case DeliveryAction::kSplit: {
+      if (it->events.size() <= 1) {
+        out.action = "drop";
+        dropped_unreported_.add(it->carried);
+        dropped_unreported_.too_large += it->events.size();
+        dropped_total_.too_large += it->events.size();
+        remove(it);
+        break;
+      }
+      out.action = "split";
+      Batch second;
+      second.id = next_batch_id_++;
+      const std::size_t half = it->events.size() / 2;
+      for (std::size_t i = half; i < it->events.size(); ++i) {
+        second.bytes += it->events[i].size();
+        second.events.push_back(std::move(it->events[i]));
+      }
+      it->events.resize(half);
+      it->bytes -= second.bytes;
+      it->in_flight = false;
+      it->not_before = now;
+      second.not_before = now;
+      batches_.insert(it + 1, std::move(second));
+      break;
+    }
+    case DeliveryAction::kDrop:
+      out.action = "drop";
+      dropped_unreported_.add(it->carried);
+      dropped_unreported_.rejected += it->events.size();
+      dropped_total_.rejected += it->events.size();
+      remove(it);
+      break;
+  }
+  return out;
+}
+
+std::optional<std::int64_t> BatchQueue::next_wake() const {
+  std::optional<std::int64_t> wake;
+  auto consider = [&](std::int64_t t) { if (!wake || t < *wake) wake = t; };
+  if (!pending_.empty()) consider(oldest_pending_at_ + config_.flush_interval_ms);
+  std::size_t in_flight = 0;
+  for (const auto& b : batches_) {
+    if (b.in_flight) {
+      ++in_flight;
+      consider(b.sent_at + limits::kInFlightTimeoutMs);
+    }
+  }
+  if (in_flight < config_.max_in_flight)
+    for (const auto& b : batches_)
+      if (!b.in_flight) consider(b.not_before);
+  return wake;
+}
+
+json BatchQueue::header() const {
+  json batches = json::array();
+  for (const auto& b : batches_)
+    batches.push_back({{"id", b.id}, {"n", b.events.size()}, {"attempts", b.attempts}, {"not_before", b.not_before},
+                       {"carried", b.carried.to_json()}});
+  return {{"batches", std::move(batches)},
+          {"pending", pending_.size()},
+          {"oldest_pending_at", oldest_pending_at_},
+          {"next_batch_id", next_batch_id_},
+          {"dropped_unreported", dropped_unreported_.to_json()},
+          {"dropped_total", dropped_total_.to_json()}};
+}
+
+std::vector<const std::string*> BatchQueue::event_lines() const {
+  std::vector<const std::string*> out;
+  out.reserve(total_events_);
+  for (const auto& b : batches_)
+    for (const auto& e : b.events) out.push_back(&e);
+  for (const auto& e : pending_) out.push_back(&e);
+  return out;
+}
+
+bool BatchQueue::restore(const json& h, std::vector<std::string> lines, std::string* error) {
+  clear();
+  auto fail = [&](const std::string& why) {
+    clear();
+    if (error) *error = why;
+    return false;
+  };
+  if (!h.is_object()) return fail("queue header is not an object");
+  auto bit = h.find("batches");
+  auto pit = h.find("pending");
+  if (bit == h.end() || !bit->is_array() || pit == h.end() || !pit->is_number_unsigned())
+    return fail("queue header lacks batches/pending");
+  std::size_t expected = pit->get<std::size_t>();
+  for (const auto& b : *bit) {
+    if (!b.is_object() || !b.contains("n") || !b["n"].is_number_unsigned()) return fail("queue header has a malformed batch");
+    expected += b["n"].get<std::size_t>();
+  }
+  if (expected != lines.size())
+    return fail("queue header announces " + std::to_string(expected) + " events but " + std::to_string(lines.size()) +
+                " are stored");
+  std::size_t li = 0;
+  std::uint64_t max_id = 0;
+  for (const auto& bj : *bit) {
+    Batch b;
+    b.id = json_access::get_uint(bj, "id", 0);
+    if (b.id == 0) b.id = max_id + 1;
+    max_id = std::max(max_id, b.id);
+    b.attempts = static_cast<int>(json_access::get_int(bj, "attempts", 0));
+    b.not_before = json_access::get_int(bj, "not_before", 0);
+    b.carried = DropCounts::from_json(bj.contains("carried") ? bj["carried"] : json());
+    const std::size_t n = bj["n"].get<std::size_t>();
+    for (std::size_t k = 0; k < n; ++k) {
+      b.bytes += lines[li].size();
+      b.events.push_back(std::move(lines[li++]));
+    }
+    total_events_ += b.events.size();
+    total_bytes_ += b.bytes;
+    if (!b.events.empty()) batches_.push_back(std::move(b));
+  }
+  for (; li < lines.size(); ++li) {
+    pending_bytes_ += lines[li].size();
+    total_bytes_ += lines[li].size();
+    ++total_events_;
+    pending_.push_back(std::move(lines[li]));
+  }
+  oldest_pending_at_ = json_access::get_int(h, "oldest_pending_at", 0);
+  const std::uint64_t nb = json_access::get_uint(h, "next_batch_id", 1);
+  next_batch_id_ = std::max(nb, max_id + 1);
+  dropped_unreported_ = DropCounts::from_json(h.contains("dropped_unreported") ? h["dropped_unreported"] : json());
+  dropped_total_ = DropCounts::from_json(h.contains("dropped_total") ? h["dropped_total"] : json());
+  enforce_bounds();
+  return true;
+}
+
+}  // namespace touchpoint

@@ -1,0 +1,484 @@
+#include "touchpoint/engine.hpp"
+
+#include "touchpoint/gzip_encoder.hpp"
+#include "touchpoint/iso_time.hpp"
+#include "touchpoint/json_access.hpp"
+
+namespace touchpoint {
+
+using nlohmann::json;
+namespace ja = json_access;
+
+namespace {
+
+constexpr std::string_view kSnapshotMagic = "TPS1";
+
+// JSON.stringify escapes lone UTF-16 surrogates as "\udXXX", which strict JSON parsers (nlohmann
+// included) reject. Replace each unpaired surrogate escape with U+FFFD, as TextEncoder would.
+bool repair_lone_surrogates(std::string& s) {
+  bool changed = false;
+  auto hex4 = [&](std::size_t at, unsigned& v) {
+    if (at + 6 > s.size() || s[at] != '\\' || (s[at + 1] != 'u' && s[at + 1] != 'U')) return false;
+    v = 0;
+    for (std::size_t k = at + 2; k < at + 6; ++k) {
+      const char c = s[k];
+      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+      if (d < 0) return false;
+      v = v * 16 + static_cast<unsigned>(d);
+    }
+    return true;
+  };
+  for (std::size_t i = 0; i + 1 < s.size(); ++i) {
+    if (s[i] != '\\') continue;
+    unsigned v;
+    if (!hex4(i, v)) { ++i; continue; }  // skip the escaped char
+    if (v >= 0xD800 && v <= 0xDBFF) {
+      unsigned low;
+      if (hex4(i + 6, low) && low >= 0xDC00 && low <= 0xDFFF) { i += 11; continue; }
+      s.replace(i, 6, "\\ufffd");
+      changed = true;
+    } else if (v >= 0xDC00 && v <= 0xDFFF) {
+      s.replace(i, 6, "\\ufffd");
+      changed = true;
+    }
+    i += 5;
+  }
+  return changed;
+}
+
+json parse_call(std::string_view line, bool& repaired) {
+  repaired = false;
+  json j = json::parse(line, nullptr, false);
+  if (!j.is_discarded()) return j;
+  std::string fixed(line);
+  repaired = repair_utf8(fixed);
+  repaired = repair_lone_surrogates(fixed) || repaired;
+  if (!repaired) return j;
+  return json::parse(fixed, nullptr, false);
+}
+
+void add_error(Output& out, std::size_t index, const ValidationError& e) {
+  json j = e.to_json();
+  j["index"] = index;
+  out.log.push_back("rejected call " + std::to_string(index) + ": " + e.message);
+  out.errors.push_back(std::move(j));
+}
+
+std::optional<std::size_t> read_size(const json& o, const char* key, std::size_t min, std::size_t max, ValidationError* err,
+                                     bool& bad) {
+  const json* v = ja::find(o, key);
+  if (!v || v->is_null()) return std::nullopt;
+  if (!v->is_number_integer() || v->get<std::int64_t>() < static_cast<std::int64_t>(min) ||
+      v->get<std::int64_t>() > static_cast<std::int64_t>(max)) {
+    if (err) *err = {"option_invalid", std::string("/") + key,
+                     std::string(key) + " must be an integer between " + std::to_string(min) + " and " + std::to_string(max)};
+    bad = true;
+    return std::nullopt;
+  }
+  return static_cast<std::size_t>(v->get<std::int64_t>());
+}
+
+}  // namespace
+
+std::optional<EngineConfig> EngineConfig::from_json(const json& o, ValidationError* error) {
+  EngineConfig c;
+  if (!o.is_object()) {
+    if (error) *error = {"options_not_object", "", "init options must be an object"};
+    return std::nullopt;
+  }
+  c.write_key = ja::get_string(o, "writeKey");
+  bool bad = false;
+  if (auto v = read_size(o, "flushAt", 1, 1000, error, bad)) c.queue.flush_at = *v;
+  if (auto v = read_size(o, "flushInterval", 0, 24 * 3600 * 1000, error, bad)) c.queue.flush_interval_ms = static_cast<std::int64_t>(*v);
+  if (auto v = read_size(o, "flushBytes", 1024, limits::kMaxBatchBodyBytes, error, bad)) c.queue.flush_bytes = *v;
+  if (auto v = read_size(o, "maxQueueEvents", 1, 1000000, error, bad)) c.queue.max_events = *v;
+  if (auto v = read_size(o, "maxQueueBytes", 64 * 1024, 64 * 1024 * 1024, error, bad)) c.queue.max_bytes = *v;
+  if (bad) return std::nullopt;
+  c.compress = ja::get_bool(o, "compress", true);
+  c.seed = ja::get_string(o, "seed");
+  return c;
+}
+
+std::string Output::to_json() const {
+  json j = {{"accepted", accepted}, {"errors", errors}, {"send", send}, {"persist", persist}};
+  j["wake"] = wake ? json(*wake) : json(nullptr);
+  if (!rules.empty()) j["rules"] = rules;
+  if (!log.empty()) j["log"] = log;
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Engine::Engine(EngineConfig config) : config_(std::move(config)), queue_(config_.queue) {
+  rng_.reseed(config_.seed);
+  anonymous_id_ = rng_.uuid_v4();
+}
+
+const std::string& Engine::context_json() {
+  if (context_dirty_) {
+    json c = context_;
+    c["library"] = {{"name", config_.library_name}, {"version", config_.library_version}};
+    context_cache_ = c.dump(-1, ' ', false, json::error_handler_t::replace);
+    context_dirty_ = false;
+  }
+  return context_cache_;
+}
+
+Output Engine::ingest(std::string_view ndjson, std::int64_t now) {
+  Output out;
+  std::size_t index = 0, start = 0;
+  while (start <= ndjson.size()) {
+    std::size_t end = ndjson.find('\n', start);
+    if (end == std::string_view::npos) end = ndjson.size();
+    std::string_view line = ndjson.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!line.empty()) {
+      bool repaired = false;
+      json call = parse_call(line, repaired);
+      if (call.is_discarded() || !call.is_object()) {
+        add_error(out, index, {"call_malformed", "", "call " + std::to_string(index) + " is not a JSON object"});
+      } else {
+        if (repaired) out.log.push_back("call " + std::to_string(index) + ": invalid UTF-8 / lone surrogates replaced with U+FFFD");
+        handle_call(call, index, now, out);
+      }
+      ++index;
+    }
+    start = end + 1;
+  }
+  send_ready(now, false, 0, out);
+  finish(out, now);
+  return out;
+}
+
+void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, Output& out) {
+  const std::string type = ja::get_string(call, "type");
+  const std::int64_t t = ja::get_int(call, "ts", now);
+  if (type == "context") {
+    const json* c = ja::find(call, "context");
+    if (!c || !c->is_object()) return add_error(out, index, {"context_invalid", "/context", "context must be an object"});
+    if (auto e = validate_payload(*c, "/context")) return add_error(out, index, *e);
+    for (auto it = c->begin(); it != c->end(); ++it) {
+      if (it.key() == "library") continue;  // ours
+      if (it.value().is_null()) context_.erase(it.key());
+      else context_[it.key()] = it.value();
+    }
+    context_dirty_ = true;
+    out.persist = true;
+    return;
+  }
+  if (type == "reset") {
+    anonymous_id_ = rng_.uuid_v4();
+    user_id_.clear();
+    user_traits_ = json::object();
+    tags_.clear_state();
+    out.persist = true;
+    return;
+  }
+  json event = json::object();
+  if (type == "track") {
+    const json* name = ja::find(call, "event");
+    if (auto e = validate_event_name(name ? *name : json())) return add_error(out, index, *e);
+    event["type"] = "track";
+    event["event"] = *name;
+  } else if (type == "page") {
+    event["type"] = "page";
+    const json* name = ja::find(call, "name");
+    if (name && !name->is_null()) {
+      if (auto e = validate_event_name(*name)) return add_error(out, index, {e->code, "/name", "page " + e->message});
+      event["name"] = *name;
+    }
+  } else if (type == "identify") {
+    event["type"] = "identify";
+    const json* uid = ja::find(call, "userId");
+    if (uid && !uid->is_null()) {
+      if (!uid->is_string() || uid->get_ref<const std::string&>().empty() || uid->get_ref<const std::string&>().size() > 255)
+        return add_error(out, index, {"user_id_invalid", "/userId", "userId must be a non-empty string of at most 255 chars"});
+    }
+  } else {
+    return add_error(out, index, {"type_unknown", "/type", "call type \"" + type + "\" is not track, page, identify, reset or context"});
+  }
+  const char* payload_key = type == "identify" ? "traits" : "properties";
+  const json* payload = ja::find(call, payload_key);
+  if (payload && !payload->is_null()) {
+    if (auto e = validate_payload(*payload, std::string("/") + payload_key)) return add_error(out, index, *e);
+  }
+  json body = payload && payload->is_object() ? *payload : json::object();
+  if (type == "identify") {
+    const json* uid = ja::find(call, "userId");
+    if (uid && uid->is_string()) user_id_ = uid->get<std::string>();
+    for (auto it = body.begin(); it != body.end(); ++it) {
+      if (it.value().is_null()) user_traits_.erase(it.key());
+      else user_traits_[it.key()] = it.value();
+    }
+    tags_.set_user_traits(user_traits_);
+    event["traits"] = user_traits_;
+  } else {
+    if (type == "page") {
+      // Segment's page spec: properties default to the page's path, url, title, referrer, search.
+      auto pit = context_.find("page");
+      if (pit != context_.end() && pit->is_object())
+        for (auto it = pit->begin(); it != pit->end(); ++it)
+          if (!body.contains(it.key())) body[it.key()] = it.value();
+    }
+    event["properties"] = std::move(body);
+  }
+  enqueue(std::move(event), t, out);
+  ++out.accepted;
+}
+
+// What the page saw travels with each event: its current tags and the rules version.
+std::string Engine::context_with_tags() {
+  std::string context = context_json();
+  json extra = {{"tags", tags_.tags()}, {"rules_version", tags_.version()}};
+  context.pop_back();
+  if (context.size() > 1) context += ',';
+  context += extra.dump().substr(1);
+  return context;
+}
+
+// Serialises `event` with the (cached, already serialised) context spliced in and queues it.
+bool Engine::push_line(const json& event, const std::string& context, std::int64_t t, Output& out) {
+  std::string line = event.dump(-1, ' ', false, json::error_handler_t::replace);
+  line.pop_back();
+  line += ",\"context\":";
+  line += context;
+  line += '}';
+  if (line.size() > limits::kMaxEventBytes) {
+    out.errors.push_back({{"index", nullptr}, {"code", "event_too_large"}, {"field", ""},
+                          {"message", "event is " + std::to_string(line.size()) + " bytes serialised; the limit is " +
+                                          std::to_string(limits::kMaxEventBytes)}});
+    return false;
+  }
+  queue_.push(std::move(line), t);
+  out.persist = true;
+  return true;
+}
+
+void Engine::stamp(json& event, std::int64_t t) {
+  event["anonymousId"] = anonymous_id_;
+  event["userId"] = user_id_.empty() ? json(nullptr) : json(user_id_);
+  event["messageId"] = rng_.uuid_v4();
+  event["timestamp"] = format_iso8601_ms(t);
+}
+
+void Engine::enqueue(json event, std::int64_t t, Output& out, bool run_rules) {
+  stamp(event, t);
+  if (!run_rules || !tags_.has_rules()) {
+    push_line(event, context_json(), t, out);
+    return;
+  }
+  json probe = event;
+  probe["context"] = json::parse(context_json(), nullptr, false);
+  json changes = tags_.process(probe, t);
+  const std::string context = context_with_tags();
+  if (!push_line(event, context, t, out) || changes.empty()) return;
+  out.rules.push_back(changes);
+  // tags_changed is queued right after its cause but not fed back into the rules (no re-trigger).
+  json tc = {{"type", "track"}, {"event", "tags_changed"}, {"properties", std::move(changes)}};
+  stamp(tc, t);
+  push_line(tc, context, t, out);
+}
+
+std::string Engine::build_body(const Batch& b, std::int64_t now) const {
+  std::string body;
+  body.reserve(b.bytes + b.events.size() + 96);
+  body += "{\"batch\":[";
+  for (std::size_t i = 0; i < b.events.size(); ++i) {
+    if (i) body += ',';
+    body += b.events[i];
+  }
+  body += "],\"sentAt\":\"" + format_iso8601_ms(now) + "\"";
+  if (b.carried.any()) body += ",\"dropped\":" + b.carried.to_json().dump();
+  if (!config_.write_key.empty()) body += ",\"writeKey\":" + json(config_.write_key).dump();
+  body += "}";
+  return config_.compress ? gzip_compress(body) : body;
+}
+
+void Engine::send_ready(std::int64_t now, bool unloading, std::size_t budget, Output& out) {
+  queue_.form_batches(now, unloading);
+  std::size_t used = 0;
+  for (std::uint64_t id : queue_.sendable(now, unloading)) {
+    const Batch* b = queue_.find(id);
+    if (!b) continue;
+    std::string body = build_body(*b, now);
+    if (unloading && used + body.size() > budget) continue;  // a smaller later batch may still fit
+    used += body.size();
+    out.send.push_back({{"id", id}, {"events", b->events.size()}, {"bytes", body.size()}, {"attempt", b->attempts + 1}});
+    bodies_[id] = std::move(body);
+    queue_.mark_in_flight(id, now);
+    out.persist = true;
+  }
+}
+
+void Engine::finish(Output& out, std::int64_t now) {
+  out.wake = queue_.next_wake();
+  if (auto r = tags_.next_change_at())
+    if (!out.wake || *r < *out.wake) out.wake = *r;
+  if (out.wake && *out.wake < now) out.wake = now;
+}
+
+Output Engine::tick(std::int64_t now) {
+  Output out;
+  send_ready(now, false, 0, out);
+  finish(out, now);
+  return out;
+}
+
+Output Engine::flush(std::int64_t now, bool unloading, std::size_t budget) {
+  Output out;
+  queue_.form_batches(now, true);
+  send_ready(now, unloading, budget, out);
+  finish(out, now);
+  return out;
+}
+
+Output Engine::delivered(std::uint64_t id, int status, std::int64_t retry_after_ms, std::string_view body, std::int64_t now) {
+  Output out;
+  bodies_.erase(id);
+  DeliveryOutcome o = queue_.on_result(id, status, retry_after_ms, now, rng_);
+  std::string msg = "batch " + std::to_string(id) + " (" + std::to_string(o.events) + " events): HTTP " +
+                    std::to_string(status) + " -> " + o.action;
+  if (o.action == "retry") msg += " at " + format_iso8601_ms(o.retry_at);
+  out.log.push_back(msg);
+  if (o.action == "drop") {
+    out.errors.push_back({{"index", nullptr}, {"code", status == 413 ? "event_too_large" : "batch_rejected"},
+                          {"field", ""}, {"message", msg + (body.empty() ? "" : ": " + std::string(body.substr(0, 300)))}});
+  }
+  if (o.action == "done" && !body.empty()) {
+    // The collector reports events it rejected; surface them (they are not retried: same answer).
+    json r = json::parse(body, nullptr, false);
+    const json* rej = ja::find(r, "rejected");
+    if (rej && rej->is_array() && !rej->empty()) {
+      for (const auto& e : *rej) {
+        out.errors.push_back({{"index", nullptr}, {"code", ja::get_string(e, "code", "rejected_by_backend")},
+                              {"field", ""}, {"message", "backend rejected an event of batch " + std::to_string(id) + ": " +
+                                                             ja::get_string(e, "message")}});
+      }
+    } else if (r.is_discarded()) {
+      out.log.push_back("batch " + std::to_string(id) + ": backend answered 2xx with a body that is not JSON; events counted as delivered");
+    }
+  }
+  out.persist = o.action != "unknown_batch";
+  send_ready(now, false, 0, out);
+  finish(out, now);
+  return out;
+}
+
+const std::string& Engine::batch_body(std::uint64_t id) const {
+  static const std::string kEmpty;
+  auto it = bodies_.find(id);
+  return it == bodies_.end() ? kEmpty : it->second;
+}
+
+json Engine::load_rules(std::string_view rules_json) {
+  json errors = json::array();
+  for (const auto& e : tags_.load(rules_json)) errors.push_back({{"path", e.path}, {"message", e.message}});
+  return errors;
+}
+
+Output Engine::advance_rules(std::int64_t now) {
+  Output out;
+  json changes = tags_.advance(now);
+  if (!changes.empty()) {
+    out.rules.push_back(changes);
+    json tc = {{"type", "track"}, {"event", "tags_changed"}, {"properties", changes}};
+    stamp(tc, now);
+    push_line(tc, context_with_tags(), now, out);
+  }
+  send_ready(now, false, 0, out);
+  finish(out, now);
+  return out;
+}
+
+json Engine::stats() const {
+  std::size_t in_flight = bodies_.size();
+  return {{"queued", queue_.total_events()}, {"queuedBytes", queue_.total_bytes()}, {"pending", queue_.pending_events()},
+          {"batches", queue_.batch_count()}, {"inFlight", in_flight}, {"dropped", queue_.dropped_total().to_json()},
+          {"anonymousId", anonymous_id_}, {"userId", user_id_.empty() ? json(nullptr) : json(user_id_)}};
+}
+
+std::string Engine::snapshot() const {
+  json header = {{"anonymousId", anonymous_id_}, {"userId", user_id_}, {"traits", user_traits_},
+                 {"context", context_}, {"rng", rng_.state_hex()}, {"queue", queue_.header()}};
+  std::string out(kSnapshotMagic);
+  out += '\n';
+  out += header.dump(-1, ' ', false, json::error_handler_t::replace);
+  out += '\n';
+  std::string rules_state = tags_.snapshot();
+  for (char& c : rules_state)
+    if (c == '\n') c = ' ';  // one line per section; JSON allows a space wherever a newline was
+  out += rules_state;
+  out += '\n';
+  for (const std::string* line : queue_.event_lines()) {
+    out += *line;
+    out += '\n';
+  }
+  return out;
+}
+
+Output Engine::restore(std::string_view snap, std::int64_t now) {
+  Output out;
+  auto corrupt = [&](const std::string& why) {
+    out.errors.push_back({{"index", nullptr}, {"code", "snapshot_corrupt"}, {"field", ""},
+                          {"message", "stored state discarded: " + why}});
+    out.log.push_back("stored state discarded: " + why);
+  };
+  std::vector<std::string_view> lines;
+  for (std::size_t start = 0; start < snap.size();) {
+    std::size_t end = snap.find('\n', start);
+    if (end == std::string_view::npos) end = snap.size();
+    lines.push_back(snap.substr(start, end - start));
+    start = end + 1;
+  }
+  if (lines.size() < 3 || lines[0] != kSnapshotMagic) {
+    if (!snap.empty()) corrupt("not a touchpoint snapshot (bad magic or truncated)");
+    finish(out, now);
+    return out;
+  }
+  json header = json::parse(lines[1], nullptr, false);
+  if (header.is_discarded() || !header.is_object()) {
+    corrupt("header is not a JSON object");
+    finish(out, now);
+    return out;
+  }
+  const std::string anon = ja::get_string(header, "anonymousId");
+  if (!anon.empty() && anon.size() <= 255) anonymous_id_ = anon;
+  user_id_ = ja::get_string(header, "userId");
+  if (const json* t = ja::find(header, "traits"); t && t->is_object()) {
+    user_traits_ = *t;
+    tags_.set_user_traits(user_traits_);
+  }
+  if (const json* c = ja::find(header, "context"); c && c->is_object()) {
+    context_ = *c;
+    context_dirty_ = true;
+  }
+  if (!rng_.restore_hex(ja::get_string(header, "rng"))) rng_.reseed(config_.seed + anon);
+  // Fold fresh entropy in too, so two tabs restoring the same snapshot never repeat messageIds.
+  rng_.reseed(rng_.state_hex() + config_.seed);
+  if (!lines[2].empty()) {
+    std::string err;
+    if (!tags_.restore(lines[2], &err)) corrupt("rule state: " + err);
+  }
+  std::vector<std::string> events;
+  std::size_t bad = 0;
+  for (std::size_t i = 3; i < lines.size(); ++i) {
+    if (lines[i].empty()) continue;
+    if (!json::accept(lines[i])) { ++bad; continue; }
+    events.emplace_back(lines[i]);
+  }
+  if (bad) {
+    // Line count no longer matches the header: keep the readable events as pending.
+    corrupt(std::to_string(bad) + " stored events were unreadable and dropped");
+    json h = {{"batches", json::array()}, {"pending", events.size()}};
+    std::string err;
+    queue_.restore(h, std::move(events), &err);
+  } else {
+    std::string err;
+    const json* qh = ja::find(header, "queue");
+    if (!queue_.restore(qh ? *qh : json(), std::move(events), &err)) corrupt("queue: " + err);
+  }
+  out.log.push_back("restored " + std::to_string(queue_.total_events()) + " queued events");
+  send_ready(now, false, 0, out);
+  finish(out, now);
+  return out;
+}
+
+}  // namespace touchpoint
