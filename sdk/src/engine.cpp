@@ -130,7 +130,10 @@ Output Engine::ingest(std::string_view ndjson, std::int64_t now) {
     if (end == std::string_view::npos) end = ndjson.size();
     std::string_view line = ndjson.substr(start, end - start);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (!line.empty()) {
+    if (line.size() > 2 && line[0] == 't' && line[1] == '\t') {
+      handle_track_line(line, index, now, out);
+      ++index;
+    } else if (!line.empty()) {
       bool repaired = false;
       json call = parse_call(line, repaired);
       if (call.is_discarded() || !call.is_object()) {
@@ -146,6 +149,56 @@ Output Engine::ingest(std::string_view ndjson, std::int64_t now) {
   send_ready(now, false, 0, out);
   finish(out, now);
   return out;
+}
+
+// The hot path: "t\t<ts>\t<event name as JSON string>\t<properties JSON>", as the shell writes
+// it with JSON.stringify (which never emits a raw tab). Properties are checked by a SAX pass and
+// spliced into the event as they are: no DOM, no re-serialisation, unless rules need the event.
+void Engine::handle_track_line(std::string_view line, std::size_t index, std::int64_t now, Output& out) {
+  const std::size_t a = line.find('\t', 2);
+  const std::size_t b = a == std::string_view::npos ? a : line.find('\t', a + 1);
+  if (b == std::string_view::npos)
+    return add_error(out, index, {"call_malformed", "", "track call " + std::to_string(index) + " is not ts<TAB>name<TAB>properties"});
+  std::int64_t t = 0;
+  bool digits = a > 2;
+  for (std::size_t i = 2; i < a && digits; ++i) {
+    if (line[i] < '0' || line[i] > '9') digits = false;
+    else t = t * 10 + (line[i] - '0');
+  }
+  if (!digits) t = now;
+  std::string name_token(line.substr(a + 1, b - a - 1));
+  std::string props(line.substr(b + 1));
+  json name = json::parse(name_token, nullptr, false);
+  if (name.is_discarded()) {
+    if (repair_utf8(name_token) | repair_lone_surrogates(name_token)) {
+      name = json::parse(name_token, nullptr, false);
+      out.log.push_back("call " + std::to_string(index) + ": invalid UTF-8 / lone surrogates replaced with U+FFFD");
+    }
+  }
+  if (auto e = validate_event_name(name.is_discarded() ? json() : name)) return add_error(out, index, *e);
+  bool well_formed = true;
+  auto err = validate_payload_text(props, "/properties", &well_formed);
+  if (!well_formed && (repair_utf8(props) | repair_lone_surrogates(props))) {
+    out.log.push_back("call " + std::to_string(index) + ": invalid UTF-8 / lone surrogates replaced with U+FFFD");
+    err = validate_payload_text(props, "/properties", &well_formed);
+  }
+  if (!well_formed) return add_error(out, index, {"properties_malformed", "/properties", "properties are not valid JSON"});
+  if (err) return add_error(out, index, *err);
+  if (props == "null") props = "{}";
+  ++out.accepted;
+  if (tags_.has_rules()) {
+    json event = {{"type", "track"}, {"event", std::move(name)}, {"properties", json::parse(props, nullptr, false)}};
+    enqueue(std::move(event), t, out);
+    return;
+  }
+  std::string ev;
+  ev.reserve(props.size() + name_token.size() + 256);
+  ev += "{\"type\":\"track\",\"event\":";
+  ev += name.dump(-1, ' ', false, json::error_handler_t::replace);
+  ev += ",\"properties\":";
+  ev += props;
+  ev += '}';
+  push_stamped_line(std::move(ev), context_json(), t, out);
 }
 
 void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, Output& out) {
@@ -236,7 +289,25 @@ std::string Engine::context_with_tags() {
 
 // Serialises `event` with the (cached, already serialised) context spliced in and queues it.
 bool Engine::push_line(const json& event, const std::string& context, std::int64_t t, Output& out) {
-  std::string line = event.dump(-1, ' ', false, json::error_handler_t::replace);
+  return push_serialized(event.dump(-1, ' ', false, json::error_handler_t::replace), context, t, out);
+}
+
+// Appends identity, messageId and timestamp to a serialised event without a DOM.
+bool Engine::push_stamped_line(std::string line, const std::string& context, std::int64_t t, Output& out) {
+  line.pop_back();
+  line += ",\"anonymousId\":";
+  line += json(anonymous_id_).dump();
+  line += ",\"userId\":";
+  line += user_id_.empty() ? std::string("null") : json(user_id_).dump();
+  line += ",\"messageId\":\"";
+  line += rng_.uuid_v4();
+  line += "\",\"timestamp\":\"";
+  line += format_iso8601_ms(t);
+  line += "\"}";
+  return push_serialized(std::move(line), context, t, out);
+}
+
+bool Engine::push_serialized(std::string line, const std::string& context, std::int64_t t, Output& out) {
   line.pop_back();
   line += ",\"context\":";
   line += context;

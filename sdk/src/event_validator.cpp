@@ -1,6 +1,7 @@
 #include "touchpoint/event_validator.hpp"
 
 #include <cmath>
+#include <vector>
 
 #include "touchpoint/iso_time.hpp"
 #include "touchpoint/limits.hpp"
@@ -76,7 +77,96 @@ bool is_uuid_like(const std::string& s) {
   return !s.empty() && s.size() <= 100;
 }
 
+// SAX handler enforcing the payload limits while nlohmann's lexer reads the text once.
+class PayloadLimitsSax {
+ public:
+  explicit PayloadLimitsSax(const std::string& field) : root_(field) {}
+  std::optional<ValidationError> error;
+  bool syntax_error = false;
+  bool top_is_object = false;
+
+  bool null() { return scalar(); }
+  bool boolean(bool) { return scalar(); }
+  bool number_integer(json::number_integer_t) { return scalar(); }
+  bool number_unsigned(json::number_unsigned_t) { return scalar(); }
+  bool number_float(json::number_float_t v, const std::string&) {
+    if (!std::isfinite(v)) return fail("non_finite_number", path() + " is not a finite number (NaN and Infinity are not JSON)");
+    return scalar();
+  }
+  bool string(std::string& s) {
+    if (s.size() > limits::kMaxStringBytes)
+      return fail("string_too_long", path() + " is " + std::to_string(s.size()) + " bytes; the limit is " + std::to_string(limits::kMaxStringBytes));
+    return scalar();
+  }
+  bool binary(json::binary_t&) { return scalar(); }
+  bool start_object(std::size_t) { return open(true); }
+  bool key(std::string& k) {
+    Frame& f = stack_.back();
+    if (++f.count > limits::kMaxObjectKeys)
+      return fail("too_many_keys", pointer() + " has more than " + std::to_string(limits::kMaxObjectKeys) + " keys; the limit is " + std::to_string(limits::kMaxObjectKeys), pointer());
+    f.key = pointer_token(k);
+    if (k.size() > limits::kMaxEventNameLength)
+      return fail("key_too_long", "key at " + pointer() + " is " + std::to_string(k.size()) + " bytes; the limit is " + std::to_string(limits::kMaxEventNameLength));
+    return true;
+  }
+  bool end_object() { stack_.pop_back(); return after_value(); }
+  bool start_array(std::size_t) { return open(false); }
+  bool end_array() { stack_.pop_back(); return after_value(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) {
+    syntax_error = true;
+    return false;
+  }
+
+ private:
+  struct Frame { bool object; std::size_t count = 0; std::string key; };
+  bool open(bool object) {
+    if (stack_.empty()) top_is_object = object;
+    if (stack_.size() >= limits::kMaxNestingDepth + 1)
+      return fail("too_deep", pointer() + " nests deeper than " + std::to_string(limits::kMaxNestingDepth) + " levels", pointer());
+    if (!stack_.empty() && !stack_.back().object) stack_.back().key = std::to_string(stack_.back().count++);
+    stack_.push_back(Frame{object, 0, {}});
+    return true;
+  }
+  bool scalar() {
+    if (!stack_.empty() && !stack_.back().object) stack_.back().key = std::to_string(stack_.back().count++);
+    return true;
+  }
+  bool after_value() { return true; }
+  // Pointer of the container being read (errors about the container itself).
+  std::string pointer() const {
+    std::string p = root_;
+    for (std::size_t i = 0; i + 1 < stack_.size(); ++i) p += "/" + stack_[i].key;
+    return p;
+  }
+  // Pointer of the value just read.
+  std::string path() const {
+    std::string p = root_;
+    for (const auto& f : stack_) p += "/" + f.key;
+    return p;
+  }
+  bool fail(const char* code, std::string message, std::string at = {}) {
+    error = ValidationError{code, at.empty() ? path() : at, std::move(message)};
+    return false;
+  }
+  std::string root_;
+  std::vector<Frame> stack_;
+};
+
 }  // namespace
+
+std::optional<ValidationError> validate_payload_text(std::string_view text, const std::string& field, bool* well_formed) {
+  PayloadLimitsSax sax(field);
+  json::sax_parse(text.begin(), text.end(), &sax);
+  if (sax.error) { if (well_formed) *well_formed = true; return sax.error; }
+  if (sax.syntax_error) { if (well_formed) *well_formed = false; return std::nullopt; }
+  if (well_formed) *well_formed = true;
+  if (!sax.top_is_object) {
+    json probe = json::parse(text, nullptr, false);
+    if (probe.is_null()) return std::nullopt;
+    return error(field.substr(1) + "_not_object", field, field + " must be a JSON object, got " + probe.type_name());
+  }
+  return std::nullopt;
+}
 
 std::optional<ValidationError> validate_payload(const json& value, const std::string& field) {
   if (value.is_null()) return std::nullopt;

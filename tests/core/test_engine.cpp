@@ -19,7 +19,12 @@ EngineConfig plain_config() {
 
 json out_json(const Output& o) { return json::parse(o.to_json()); }
 
+// The shell's hot-path line for track (see Engine::ingest).
 std::string track(const std::string& name, std::int64_t ts, const std::string& props = "{}") {
+  return "t\t" + std::to_string(ts) + "\t" + json(name).dump() + "\t" + props + "\n";
+}
+// The same call as a JSON object line (the general path).
+std::string track_object(const std::string& name, std::int64_t ts, const std::string& props = "{}") {
   return "{\"type\":\"track\",\"event\":" + json(name).dump() + ",\"properties\":" + props + ",\"ts\":" + std::to_string(ts) + "}\n";
 }
 
@@ -68,9 +73,9 @@ TEST_CASE("engine: rejected calls come back structured; the rest of the input is
   std::string calls = track("ok", 1) + "{not json\n" + track(std::string(300, 'x'), 2) +
                       "{\"type\":\"track\",\"event\":\"p\",\"properties\":[1,2]}\n" + "{\"type\":\"launch\"}\n" +
                       "{\"type\":\"track\",\"event\":\"lone\\ud800surrogate\",\"properties\":{\"s\":\"x\\udc00y\"}}\n" +
-                      track("ok2", 3);
+                      track("ok2", 3) + "t\t4\t\"fast\\ud800lone\"\t{\"s\":\"x\\udc00y\"}\n";
   json o = out_json(e.ingest(calls, 10));
-  CHECK(o["accepted"] == 3);
+  CHECK(o["accepted"] == 4);
   REQUIRE(o["errors"].size() == 4);
   CHECK(o["errors"][0]["index"] == 1);
   CHECK(o["errors"][0]["code"] == "call_malformed");
@@ -81,9 +86,37 @@ TEST_CASE("engine: rejected calls come back structured; the rest of the input is
   CHECK(o["log"].dump().find("U+FFFD") != std::string::npos);
   json f = out_json(e.flush(20, false, 0));
   json body = body_of(e, f);
-  REQUIRE(body["batch"].size() == 3);
+  REQUIRE(body["batch"].size() == 4);
+  CHECK(body["batch"][3]["event"] == "fast\xEF\xBF\xBDlone");
+  CHECK(body["batch"][3]["properties"]["s"] == "x\xEF\xBF\xBDy");
   CHECK(body["batch"][1]["event"] == "lone\xEF\xBF\xBDsurrogate");
   CHECK(body["batch"][1]["properties"]["s"] == "x\xEF\xBF\xBDy");
+}
+
+TEST_CASE("engine: the tab-separated track line and the JSON object line give the same event") {
+  Engine a(plain_config()), b(plain_config());
+  const std::string props = R"({"sku":"A-1001","price":129.5,"tags":["new","promo"],"nested":{"x":[1,{"y":null}]}})";
+  a.ingest(track("product_view", 1234, props), 2000);
+  b.ingest(track_object("product_view", 1234, props), 2000);
+  json ea = body_of(a, out_json(a.flush(3000, false, 0)))["batch"][0];
+  json eb = body_of(b, out_json(b.flush(3000, false, 0)))["batch"][0];
+  CHECK(ea == eb);  // same seed: even the messageId matches
+  // malformed fast-path lines are rejected one by one
+  Engine c(plain_config());
+  json o = out_json(c.ingest("t\t1\tnoname\t{}\n"
+                             "t\t1\t\"ok\"\t{broken\n"
+                             "t\t1\t\"ok\"\n"
+                             "t\tabc\t\"ok\"\t[1]\n"
+                             "t\t1\t\"deep\"\t{\"a\":{\"b\":\"" + std::string(9000, 'x') + "\"}}\n"
+                             "t\t5\t\"fine\"\tnull\n", 10));
+  REQUIRE(o["errors"].size() == 5);
+  CHECK(o["errors"][0]["code"] == "event_name_missing");
+  CHECK(o["errors"][1]["code"] == "properties_malformed");
+  CHECK(o["errors"][2]["code"] == "call_malformed");
+  CHECK(o["errors"][3]["code"] == "properties_not_object");
+  CHECK(o["errors"][4]["code"] == "string_too_long");
+  CHECK(o["errors"][4]["field"] == "/properties/a/b");
+  CHECK(o["accepted"] == 1);
 }
 
 TEST_CASE("engine: an event over 32 KB is rejected, not queued") {

@@ -2,7 +2,7 @@
 // results and stored state; it answers with batches to send, the next wake-up time, whether state
 // must be persisted, rejected calls and tag changes. It performs no I/O and reads no clock.
 //
-// Every entry point returns an Output (see to_json()):
+// Calls: see ingest(). Every entry point returns an Output (see to_json()):
 //   {"accepted": n, "errors": [{"index","code","field","message"}], "send": [{"id","events","bytes"}],
 //    "wake": ms|null, "persist": bool, "rules": [changes...], "log": ["..."]}
 #pragma once
@@ -49,7 +49,8 @@ class Engine {
  public:
   explicit Engine(EngineConfig config);
 
-  // Calls as newline-delimited JSON objects, processed in order, each one of:
+  // Calls as newline-delimited lines, processed in order. The hot path for track is the tab-separated
+  // line "t\t<ts>\t<name as JSON string>\t<properties JSON>"; every other line is a JSON object:
   //   {"type":"track","event":name,"properties":{..},"ts":ms}
   //   {"type":"page","name":name?,"properties":{..},"ts":ms}
   //   {"type":"identify","userId":id?,"traits":{..},"ts":ms}
@@ -83,6 +84,9 @@ class Engine {
   nlohmann::json stats() const;
 
  private:
+  void handle_track_line(std::string_view line, std::size_t index, std::int64_t now, Output& out);
+  bool push_stamped_line(std::string line, const std::string& context, std::int64_t t, Output& out);
+  bool push_serialized(std::string line, const std::string& context, std::int64_t t, Output& out);
   void handle_call(const nlohmann::json& call, std::size_t index, std::int64_t now, Output& out);
   void enqueue(nlohmann::json event, std::int64_t t, Output& out, bool run_rules = true);
   void stamp(nlohmann::json& event, std::int64_t t);

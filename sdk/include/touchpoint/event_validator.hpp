@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace touchpoint {
 
@@ -18,6 +19,11 @@ struct ValidationError {
 // Checks a user-supplied JSON value (properties, traits) for depth, key count, string length and
 // non-finite numbers. `field` is the JSON pointer of `value` used in errors.
 std::optional<ValidationError> validate_payload(const nlohmann::json& value, const std::string& field);
+
+// Same checks as validate_payload, on JSON text, without building a DOM (the hot path: the shell
+// hands over properties exactly as JSON.stringify wrote them). Sets *well_formed to false (and
+// returns nullopt) when `text` is not JSON at all, so the caller can repair and retry.
+std::optional<ValidationError> validate_payload_text(std::string_view text, const std::string& field, bool* well_formed);
 
 // Checks an event name: a string of 1..kMaxEventNameLength bytes.
 std::optional<ValidationError> validate_event_name(const nlohmann::json& name);

@@ -1,0 +1,63 @@
+// `make bench`: prints, in one run, dist/ sizes (raw and gzip) and, in headless Chromium, the
+// main-thread cost of track() (p50/p99 over 5,000 calls), the deferred work per event and the wire
+// bytes per event at default settings. Figures, not assertions.
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { launchBrowser } from '../tests/support/browser.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const DIST = path.join(ROOT, process.env.TP_DIST_DIR || 'dist');
+
+console.log('== dist/ sizes');
+let pageTotalGz = 0;
+for (const f of ['touchpoint.wasm', 'touchpoint.mjs', 'touchpoint.umd.js', 'touchpoint.d.ts']) {
+  const buf = fs.readFileSync(path.join(DIST, f));
+  const gz = zlib.gzipSync(buf, { level: 9 }).length;
+  if (f === 'touchpoint.wasm' || f === 'touchpoint.mjs') pageTotalGz += gz;
+  console.log(`${f.padEnd(18)} ${String(buf.length).padStart(7)} B raw ${String(gz).padStart(7)} B gzip`);
+}
+console.log(`what a page loads (touchpoint.mjs + touchpoint.wasm): ${pageTotalGz} B gzip = ${(pageTotalGz / 1024).toFixed(1)} KB (bar: 43 KB)`);
+
+// A batch sink + static server with cross-origin isolation (fine-grained performance.now()).
+let received = { batches: 0, bytes: 0 };
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
+const server = http.createServer((req, res) => {
+  const url = new URL(req.url, 'http://x');
+  if (req.method === 'POST' && url.pathname === '/v1/batch') {
+    let n = 0;
+    req.on('data', (c) => { n += c.length; });
+    req.on('end', () => { received.batches++; received.bytes += n; res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{"accepted":0,"duplicates":0,"rejected":[]}'); });
+    return;
+  }
+  if (url.pathname === '/v1/rules') { res.writeHead(404); res.end(); return; }
+  const file = path.join(ROOT, path.normalize(url.pathname).replace(/^(\.\.[/\\])+/, ''));
+  if (!file.startsWith(ROOT) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404); res.end(); return; }
+  res.writeHead(200, {
+    'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
+    'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp',
+    'Content-Security-Policy': "script-src 'self' 'wasm-unsafe-eval'",
+  });
+  fs.createReadStream(file).pipe(res);
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const chrome = await launchBrowser();
+try {
+  const { page, problems } = await chrome.newPage();
+  await page.goto(`http://127.0.0.1:${server.address().port}/bench/page.html`);
+  const r = await page.evaluate(() => window.benchResult);
+  if (r.error) throw new Error(r.error);
+  console.log('\n== track() in headless Chromium (5,000 calls of product_view, default settings)');
+  console.log(`cross-origin isolated timer: ${r.crossOriginIsolated}`);
+  console.log(`track() main thread: p50 ${r.trackP50us.toFixed(1)} µs, p99 ${r.trackP99us.toFixed(1)} µs, mean ${r.trackMeanUs.toFixed(2)} µs (bar: p50 ≤ 10, p99 ≤ 100)`);
+  console.log(`deferred work (drain into wasm, batching, gzip, persist, send): ${r.deferredUsPerEvent.toFixed(1)} µs/event over ${r.drains} drains (bar: ≤ 30)`);
+  console.log(`  of which (µs/event): ${JSON.stringify(r.partsUsPerEvent)}`);
+  console.log(`wire: ${r.sentEvents} events in ${r.sentBatches} batches, ${r.sentBytes} body bytes = ${r.wireBytesPerEvent.toFixed(1)} B/event (bar: ≤ 80)`);
+  console.log(`sink received ${received.batches} batches, ${received.bytes} bytes (incl. warm-up)`);
+  if (problems.length) console.log('page problems:', problems);
+} finally {
+  await chrome.close();
+  server.close();
+}

@@ -1,0 +1,19 @@
+// Script-tag build (dist/touchpoint.umd.js): defines the global `touchpoint` (or module.exports).
+import { Touchpoint } from './touchpoint.js';
+import { createBrowserPlatform } from './platform/browser.js';
+import { createNodePlatform } from './platform/node.js';
+import { createMiniProgramPlatform } from './platform/miniprogram.js';
+
+const isBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';
+// The wasm sits beside the script by default; currentScript is only set while the script runs.
+const script = isBrowser && document.currentScript && document.currentScript.src;
+const touchpoint = new Touchpoint(
+  (o) => o.platform || (isBrowser ? createBrowserPlatform() : createNodePlatform(o)),
+  { wasmUrl: script ? new URL('touchpoint.wasm', script).href : 'touchpoint.wasm' },
+);
+touchpoint.Touchpoint = Touchpoint;
+touchpoint.createBrowserPlatform = createBrowserPlatform;
+touchpoint.createNodePlatform = createNodePlatform;
+touchpoint.createMiniProgramPlatform = createMiniProgramPlatform;
+
+export default touchpoint;

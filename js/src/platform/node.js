@@ -1,0 +1,18 @@
+// Node adapter (server-side tracking, tests): in-memory or caller-supplied storage, global fetch.
+import { fetchSend, memoryStore, randomSeedFrom, wrapStorage } from './common.js';
+
+export function createNodePlatform(options = {}) {
+  return {
+    name: 'node',
+    storage: wrapStorage(options.storage || memoryStore()),
+    now: () => Date.now(),
+    randomSeed: () => randomSeedFrom(globalThis.crypto),
+    setTimer: (fn, ms) => { const t = setTimeout(fn, ms); if (t && t.unref) t.unref(); return t; },
+    clearTimer: (h) => clearTimeout(h),
+    send: (url, bytes) => fetchSend(globalThis.fetch, url, bytes, false),
+    sendOnUnload: () => false,
+    onLifecycle() {},
+    context: () => ({ library: undefined, locale: (globalThis.Intl && Intl.DateTimeFormat().resolvedOptions().locale) || undefined }),
+    currentUrl: () => '',
+  };
+}

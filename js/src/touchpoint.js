@@ -1,0 +1,365 @@
+// The public API and the imperative shell around the C++ core. track()/page()/identify() only
+// record the call (a JSON line) and schedule a drain; the drain hands all recorded calls to the
+// core in one crossing, then performs what the core decided: send batches, persist state, arm the
+// wake-up timer, tell listeners about tag changes. The core decides; this file does I/O.
+import { loadCore } from './core-loader.js';
+import { Emitter } from './emitter.js';
+
+const VERSION = '0.1.0';
+const KEEPALIVE_BUDGET = 64 * 1024;      // Chromium/Fetch spec: in-flight keepalive bodies per page
+const KEEPALIVE_NORMAL_MAX = 32 * 1024;  // normal sends also survive a navigation when small
+const MAX_PREINIT_CALLS = 1000;          // calls buffered before the core is ready (snippet pattern)
+const PERSIST_COALESCE_MS = 1000;       // deliveries re-persist the queue at most once a second
+const RULES_REFRESH_MS = 5 * 60 * 1000;  // how often rules are re-fetched (ETag makes it cheap)
+
+function callLine(obj) {
+  try { return JSON.stringify(obj); } catch (err) { return null; } // cyclic / BigInt: reported below
+}
+
+export class Touchpoint {
+  constructor(platformFactory, defaults = {}) {
+    this._platformFactory = platformFactory;
+    this._defaults = defaults;
+    this._emitter = new Emitter();
+    this._lines = [];          // recorded calls not yet handed to the core
+    this._scheduled = false;
+    this._core = null;
+    this._engine = null;
+    this._timer = null;
+    this._wakeAt = null;
+    this._inFlight = new Map(); // batch id -> keepalive bytes
+    this._rulesState = { version: '', tags: [], traits: {}, scores: {}, stages: {} };
+    this._lastUrl = null;
+    this._initPromise = null;
+    this._persistTimer = null;
+    this._flushWaiters = [];
+    this.stats = { drains: 0, deferredMs: 0, calls: 0, sentBatches: 0, sentBytes: 0, sentEvents: 0 };
+    this.version = VERSION;
+  }
+
+  // ---- public API -------------------------------------------------------------------------
+
+  init(options = {}) {
+    if (this._initPromise) return this._initPromise;
+    this._initPromise = this._init(options).catch((err) => {
+      this._error('init_failed', String(err && err.message || err));
+      this._initPromise = null;
+      throw err;
+    });
+    return this._initPromise;
+  }
+
+  // The hot path: one JSON.stringify of the properties and a string concatenation; the core gets
+  // "t<TAB>ts<TAB>name<TAB>properties" (JSON.stringify never writes a raw tab or newline).
+  track(event, properties) {
+    let props;
+    try { props = JSON.stringify(properties === undefined ? {} : properties); } catch (err) { props = null; }
+    if (props === null || props === undefined) {
+      this._error('call_not_serialisable', `track(${typeof event === 'string' ? event : ''}): properties cannot be serialised (cycle, BigInt or function)`);
+      return;
+    }
+    this._push(`t\t${Date.now()}\t${JSON.stringify(event === undefined ? null : event)}\t${props}`);
+  }
+
+  page(name, properties) {
+    if (typeof name === 'object' && name !== null) { properties = name; name = undefined; }
+    this._refreshContext(true);
+    this._record({ type: 'page', name: name === undefined ? null : name, properties: properties || {}, ts: Date.now() });
+  }
+
+  identify(userId, traits) {
+    if (typeof userId === 'object' && userId !== null) { traits = userId; userId = undefined; }
+    this._record({ type: 'identify', userId: userId === undefined ? null : userId, traits: traits || {}, ts: Date.now() });
+  }
+
+  reset() { this._record({ type: 'reset', ts: Date.now() }); }
+
+  // Sends everything queued now; resolves when those batches have an answer (or the SDK is not ready).
+  flush() {
+    return new Promise((resolve) => {
+      const run = () => {
+        if (!this._engine) return resolve(false);
+        this._drain();
+        const out = this._call(() => this._engine.flush(Date.now(), false, 0));
+        this._apply(out);
+        if (this._inFlight.size === 0) return resolve(true);
+        this._flushWaiters.push(resolve);
+      };
+      if (this._initPromise) this._initPromise.then(run, () => resolve(false)); else resolve(false);
+    });
+  }
+
+  on(name, cb) { return this._emitter.on(name, cb); }
+  off(name, cb) { this._emitter.off(name, cb); }
+
+  tags() { return this._rulesState.tags.slice(); }
+  traits() { return { ...this._rulesState.traits }; }
+  scores() { return JSON.parse(JSON.stringify(this._rulesState.scores)); }
+  stage(id) { return id ? (this._rulesState.stages[id] ?? null) : { ...this._rulesState.stages }; }
+  rulesVersion() { return this._rulesState.version; }
+  anonymousId() { return this._engineStats().anonymousId || null; }
+  userId() { return this._engineStats().userId || null; }
+  queueStats() { return this._engineStats(); }
+
+  // ---- internals --------------------------------------------------------------------------
+
+  async _init(options) {
+    const opts = { ...this._defaults, ...options };
+    if (!opts.writeKey || typeof opts.writeKey !== 'string') throw new Error('touchpoint.init: writeKey (string) is required');
+    if (!opts.endpoint || typeof opts.endpoint !== 'string') throw new Error('touchpoint.init: endpoint (URL string) is required');
+    this._opts = opts;
+    this._debug = !!opts.debug;
+    this._platform = this._platformFactory(opts);
+    this._prefix = `tp:${opts.writeKey}:`;
+    this._endpoint = opts.endpoint.replace(/\/+$/, '');
+    this._batchUrl = `${this._endpoint}/v1/batch?writeKey=${encodeURIComponent(opts.writeKey)}`;
+    this._platform.onLifecycle((kind) => this._onLifecycle(kind));
+
+    this._core = await loadCore({
+      wasmUrl: opts.wasmUrl || this._defaults.wasmUrl,
+      wasmBinary: opts.wasmBinary,
+      instantiateWasm: opts.instantiateWasm,
+      onLog: (s) => this._log(s),
+    });
+    const config = { writeKey: opts.writeKey, seed: this._platform.randomSeed() };
+    for (const k of ['flushAt', 'flushInterval', 'flushBytes', 'maxQueueEvents', 'maxQueueBytes', 'compress'])
+      if (opts[k] !== undefined) config[k] = opts[k];
+    const engine = new this._core.Engine(JSON.stringify(config));
+    const err = engine.error();
+    if (err) { engine.delete(); throw new Error(`touchpoint.init: ${JSON.parse(err).message}`); }
+    this._engine = engine;
+
+    // Restore what an earlier page left: queue, identity, rule state; then its unsent calls.
+    const snap = this._platform.storage.get(this._prefix + 'state');
+    const cachedRules = this._readCachedRules();
+    if (cachedRules) this._loadRules(cachedRules.body, 'cache');
+    if (snap) this._apply(this._call(() => engine.restore(snap, Date.now())));
+    const orphan = this._platform.storage.get(this._prefix + 'calls');
+    let orphanCount = 0;
+    if (orphan) {
+      const lines = orphan.split('\n').filter(Boolean);
+      orphanCount = lines.length;
+      this._lines.unshift(...lines);
+      this._platform.storage.remove(this._prefix + 'calls');
+    }
+    // Calls recorded before init() belong to this page: its context goes first.
+    const ctx = this._contextLine(true);
+    if (ctx) this._lines.splice(orphanCount, 0, ctx);
+    if (opts.rules !== false) this._fetchRules();
+    this._drain();
+    this._apply(this._call(() => engine.tick(Date.now())));
+    this._log(`ready: anonymousId ${this.anonymousId()}, ${this._engineStats().queued} events restored`);
+    return this;
+  }
+
+  _record(call) {
+    const line = callLine(call);
+    if (line === null) {
+      this._error('call_not_serialisable', `${call.type}(): its data cannot be serialised (cycle, BigInt or function)`);
+      return;
+    }
+    this._push(line);
+  }
+
+  _push(line) {
+    if (this._lines.length >= MAX_PREINIT_CALLS && !this._engine) {
+      this._error('buffer_full', `more than ${MAX_PREINIT_CALLS} calls before init(); call dropped`);
+      return;
+    }
+    if (this._platform && this._platform.currentUrl() !== this._lastUrl) this._refreshContext(false);
+    this._lines.push(line);
+    this.stats.calls++;
+    if (!this._scheduled && this._engine) {
+      this._scheduled = true;
+      queueMicrotask(() => this._drain());
+    }
+  }
+
+  // The page context travels as a call of its own, recorded whenever the URL changed (SPA routes),
+  // so each event carries the page it was tracked on.
+  _contextLine(force) {
+    if (!this._platform) return null;
+    const url = this._platform.currentUrl();
+    if (!force && url === this._lastUrl) return null;
+    this._lastUrl = url;
+    return callLine({ type: 'context', context: this._platform.context() });
+  }
+
+  _refreshContext(force) {
+    const line = this._contextLine(force);
+    if (line) this._lines.push(line);
+  }
+
+  // Hands every recorded call to the core in one crossing and applies its decisions.
+  _drain() {
+    this._scheduled = false;
+    if (!this._engine || this._lines.length === 0) return;
+    this._timed(() => {
+      const input = this._lines.join('\n');
+      this._lines = [];
+      this._apply(this._call(() => this._engine.ingest(input, Date.now())));
+      this.stats.drains++;
+    });
+  }
+
+  // Main-thread time spent outside the caller's track() calls, for `make bench`.
+  _timed(fn) {
+    const t0 = performance.now();
+    try { fn(); } finally { this.stats.deferredMs += performance.now() - t0; }
+  }
+
+  _call(fn) {
+    try {
+      return JSON.parse(fn());
+    } catch (err) {
+      this._error('core_failed', String(err && err.message || err));
+      return null;
+    }
+  }
+
+  _apply(out) {
+    if (!out) return;
+    if (out.log) for (const line of out.log) this._log(line);
+    if (out.errors) for (const e of out.errors) this._error(e.code, e.message, e);
+    if (out.send && out.send.length) for (const s of out.send) this._send(s);
+    if (out.rules && out.rules.length) this._rulesChanged(out.rules);
+    // New events are made durable at once; other changes (deliveries, retries) are coalesced: a
+    // stale snapshot only re-sends events the backend already has, and it dedupes on messageId.
+    if (out.accepted > 0) this._persist();
+    else if (out.persist) this._persistSoon();
+    this._arm(out.wake);
+  }
+
+  _send(info) {
+    const bytes = this._engine.batchBody(info.id).slice(); // copy out of wasm memory
+    const keepalive = bytes.length <= KEEPALIVE_NORMAL_MAX && this._keepaliveBytes() + bytes.length <= KEEPALIVE_BUDGET;
+    this._inFlight.set(info.id, keepalive ? bytes.length : 0);
+    this.stats.sentBatches++;
+    this.stats.sentBytes += bytes.length;
+    this.stats.sentEvents += info.events;
+    this._platform.send(this._batchUrl, bytes, keepalive).then((res) => {
+      this._inFlight.delete(info.id);
+      if (!this._engine) return;
+      this._emitter.emit('delivery', { batch: info.id, events: info.events, status: res.status });
+      this._timed(() => this._apply(this._call(() => this._engine.delivered(info.id, res.status, res.retryAfterMs, res.body || '', Date.now()))));
+      if (this._inFlight.size === 0) { const w = this._flushWaiters; this._flushWaiters = []; w.forEach((r) => r(true)); }
+    });
+  }
+
+  _keepaliveBytes() { let n = 0; for (const b of this._inFlight.values()) n += b; return n; }
+
+  _persistSoon() {
+    if (this._persistTimer) return;
+    this._persistTimer = this._platform.setTimer(() => this._timed(() => this._persist()), PERSIST_COALESCE_MS);
+  }
+
+  _persist() {
+    if (this._persistTimer) { this._platform.clearTimer(this._persistTimer); this._persistTimer = null; }
+    const err = this._platform.storage.set(this._prefix + 'state', this._engine.snapshot());
+    if (err) this._error('storage_failed', `could not persist the queue (${err}); events stay in memory`);
+  }
+
+  _arm(wake) {
+    if (wake === null || wake === undefined) return;
+    if (this._timer && this._wakeAt !== null && this._wakeAt <= wake) return;
+    if (this._timer) this._platform.clearTimer(this._timer);
+    this._wakeAt = wake;
+    this._timer = this._platform.setTimer(() => this._onWake(), Math.max(0, wake - Date.now()));
+  }
+
+  _onWake() {
+    this._timer = null;
+    this._wakeAt = null;
+    if (!this._engine) return;
+    this._drain();
+    // advanceRules also sends whatever became due (it is tick() plus time-driven tag expiry).
+    this._timed(() => this._apply(this._call(() => this._engine.advanceRules(Date.now()))));
+  }
+
+  _onLifecycle(kind) {
+    if (kind === 'online') { if (this._engine) this._apply(this._call(() => this._engine.tick(Date.now()))); return; }
+    if (!this._engine) {
+      // The core never loaded: keep the recorded calls for the next page.
+      if (this._lines.length && this._platform) {
+        const prev = this._platform.storage.get(this._prefix + 'calls');
+        this._platform.storage.set(this._prefix + 'calls', (prev ? prev + '\n' : '') + this._lines.join('\n'));
+        this._lines = [];
+      }
+      return;
+    }
+    this._drain();
+    const out = this._call(() => this._engine.flush(Date.now(), true, Math.max(0, KEEPALIVE_BUDGET - this._keepaliveBytes())));
+    if (out && out.send) {
+      for (const s of out.send) {
+        const bytes = this._engine.batchBody(s.id).slice();
+        if (this._platform.sendOnUnload(this._batchUrl, bytes)) {
+          this._inFlight.set(s.id, bytes.length);
+          this.stats.sentBatches++; this.stats.sentBytes += bytes.length; this.stats.sentEvents += s.events;
+        }
+      }
+      out.send = [];
+    }
+    this._apply(out);
+    this._persist(); // what went out on unload stays stored until confirmed: the backend dedupes
+  }
+
+  _rulesChanged(changes) {
+    this._rulesState = this._call(() => this._engine.rulesState(Date.now())) || this._rulesState;
+    for (const c of changes) {
+      if (c.tags_added || c.tags_removed)
+        this._emitter.emit('tags', { added: c.tags_added || [], removed: c.tags_removed || [], tags: this.tags() });
+      if (c.scores) this._emitter.emit('scores', { changes: c.scores, scores: this.scores() });
+      if (c.stages) this._emitter.emit('stage', { changes: c.stages, stages: this.stage() });
+    }
+  }
+
+  _readCachedRules() {
+    const raw = this._platform.storage.get(this._prefix + 'rules');
+    if (!raw) return null;
+    try { const v = JSON.parse(raw); return v && typeof v.body === 'string' ? v : null; } catch (e) { return null; }
+  }
+
+  _loadRules(body, source) {
+    const errors = this._call(() => this._engine.loadRules(body)) || [];
+    if (errors.length) {
+      const msg = errors.slice(0, 5).map((e) => `${e.path}: ${e.message}`).join('; ');
+      this._error('rules_rejected', `rules from ${source} rejected (the set in force stays): ${msg}`, { errors });
+      this.track('rules_rejected', { source, errors: errors.slice(0, 20) });
+      return false;
+    }
+    this._rulesState = this._call(() => this._engine.rulesState(Date.now())) || this._rulesState;
+    this._emitter.emit('rules', { version: this._rulesState.version, source });
+    return true;
+  }
+
+  async _fetchRules() {
+    const url = this._opts.rulesUrl || `${this._endpoint}/v1/rules?writeKey=${encodeURIComponent(this._opts.writeKey)}`;
+    const cached = this._readCachedRules();
+    try {
+      const res = await fetch(url, { headers: cached && cached.etag ? { 'If-None-Match': cached.etag } : {}, credentials: 'omit' });
+      if (res.status === 200) {
+        const body = await res.text();
+        if (this._loadRules(body, 'backend'))
+          this._platform.storage.set(this._prefix + 'rules', JSON.stringify({ etag: res.headers.get('ETag') || '', body }));
+      } else if (res.status !== 304 && res.status !== 404) {
+        this._log(`rules: HTTP ${res.status}; keeping the rules in force`);
+      }
+    } catch (err) {
+      this._log(`rules: fetch failed (${err && err.message || err}); keeping the cached rules`);
+    }
+    const t = this._platform.setTimer(() => this._fetchRules(), this._opts.rulesRefreshInterval || RULES_REFRESH_MS);
+    if (t && t.unref) t.unref();
+  }
+
+  _engineStats() {
+    if (!this._engine) return {};
+    return this._call(() => this._engine.stats()) || {};
+  }
+
+  _log(msg) { if (this._debug) console.debug('[touchpoint]', msg); }
+
+  _error(code, message, detail) {
+    if (this._debug) console.warn('[touchpoint]', code, message);
+    this._emitter.emit('error', { code, message, ...(detail && detail.field !== undefined ? { field: detail.field } : {}), ...(detail && detail.errors ? { errors: detail.errors } : {}) });
+  }
+}

@@ -1,0 +1,78 @@
+// Type definitions for Touchpoint (dist/touchpoint.mjs and the `touchpoint` global of touchpoint.umd.js).
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type Properties = { [key: string]: JsonValue | undefined };
+
+export interface InitOptions {
+  /** Identifies the source; namespaces stored state. Required. */
+  writeKey: string;
+  /** Collector base URL, e.g. "https://collect.example.com" (batches go to `${endpoint}/v1/batch`). Required. */
+  endpoint: string;
+  /** Events per batch (default 20). */
+  flushAt?: number;
+  /** Max ms an event waits before its batch is sent (default 5000). */
+  flushInterval?: number;
+  /** Max bytes per batch before compression (default 61440). */
+  flushBytes?: number;
+  /** Queue bounds; past them the oldest waiting events are dropped and reported (defaults 10000 / 4 MiB). */
+  maxQueueEvents?: number;
+  maxQueueBytes?: number;
+  /** gzip batch bodies inside the core (default true). */
+  compress?: boolean;
+  /** Log decisions and errors to the console. */
+  debug?: boolean;
+  /** Where touchpoint.wasm is fetched from (default: beside the script). */
+  wasmUrl?: string;
+  /** The wasm bytes, where fetching by URL is impossible (Node 20). */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Custom wasm instantiation (WeChat mini-programs: WXWebAssembly). */
+  instantiateWasm?: (imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance) => void) => object;
+  /** Fetch tag rules from the backend (default true); `rulesUrl` overrides `${endpoint}/v1/rules`. */
+  rules?: boolean;
+  rulesUrl?: string;
+  rulesRefreshInterval?: number;
+  /** A platform adapter (see createBrowserPlatform / createNodePlatform / createMiniProgramPlatform). */
+  platform?: Platform;
+  /** Node only: a {getItem,setItem,removeItem} store for the queue (default: memory). */
+  storage?: { getItem(k: string): string | null; setItem(k: string, v: string): void; removeItem(k: string): void };
+}
+
+export interface TouchpointError { code: string; message: string; field?: string; errors?: { path: string; message: string }[] }
+export interface TagChange { tag: string; rule: string }
+export interface ScoreState { value: number; grade: string | null; max: number }
+
+export interface Touchpoint {
+  readonly version: string;
+  init(options: InitOptions): Promise<Touchpoint>;
+  track(event: string, properties?: Properties): void;
+  page(name?: string | Properties, properties?: Properties): void;
+  identify(userId?: string | Properties, traits?: Properties): void;
+  reset(): void;
+  /** Sends what is queued now; resolves true once those batches were answered. */
+  flush(): Promise<boolean>;
+  on(name: 'tags', cb: (e: { added: TagChange[]; removed: TagChange[]; tags: string[] }) => void): () => void;
+  on(name: 'scores', cb: (e: { changes: unknown[]; scores: Record<string, ScoreState> }) => void): () => void;
+  on(name: 'stage', cb: (e: { changes: unknown[]; stages: Record<string, string> }) => void): () => void;
+  on(name: 'rules', cb: (e: { version: string; source: 'cache' | 'backend' }) => void): () => void;
+  on(name: 'delivery', cb: (e: { batch: number; events: number; status: number }) => void): () => void;
+  on(name: 'error', cb: (e: TouchpointError) => void): () => void;
+  off(name: string, cb: (...args: any[]) => void): void;
+  tags(): string[];
+  traits(): Record<string, JsonValue>;
+  scores(): Record<string, ScoreState>;
+  stage(): Record<string, string>;
+  stage(id: string): string | null;
+  rulesVersion(): string;
+  anonymousId(): string | null;
+  userId(): string | null;
+  queueStats(): { queued: number; queuedBytes: number; pending: number; batches: number; inFlight: number; dropped: Record<string, number> };
+}
+
+export interface Platform { name: string; [key: string]: unknown }
+export declare function createBrowserPlatform(): Platform;
+export declare function createNodePlatform(options?: { storage?: InitOptions['storage'] }): Platform;
+export declare function createMiniProgramPlatform(wx: unknown): Platform;
+export declare const Touchpoint: { new (platformFactory: (o: InitOptions) => Platform, defaults?: Partial<InitOptions>): Touchpoint };
+
+declare const touchpoint: Touchpoint;
+export default touchpoint;

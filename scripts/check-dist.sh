@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Fails when the committed dist/ differs from a fresh build of the sources (it can never go stale).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+status=0
+for f in touchpoint.wasm touchpoint.mjs touchpoint.umd.js touchpoint.d.ts; do
+  if ! cmp -s "build-wasm/dist/$f" "dist/$f"; then
+    echo "dist/$f differs from a fresh build: run 'make dist' and commit dist/"
+    status=1
+  fi
+done
+[ $status -eq 0 ] && echo "dist/ matches a fresh build"
+exit $status

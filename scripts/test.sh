@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, builds once, then native doctests (ctest), the rule
+# workload replays, Node tests against the built module and dist/, the collector's HTTP tests and
+# browser end-to-end tests in headless Chromium against the real collector.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+START=$(date +%s)
+
+bash scripts/setup.sh || { echo "setup failed"; exit 1; }
+bash scripts/build.sh || { echo "build failed"; exit 1; }
+
+passed=0; failed=0; failures=()
+step() {  # step NAME COMMAND...
+  local name=$1; shift
+  echo; echo "=== $name"
+  local t0=$(date +%s)
+  if "$@"; then passed=$((passed+1)); echo "--- ok: $name ($(( $(date +%s)-t0 )) s)"
+  else failed=$((failed+1)); failures+=("$name"); echo "--- FAILED: $name ($(( $(date +%s)-t0 )) s)"; fi
+}
+
+export TP_COLLECTOR=$ROOT/build-native/touchpoint-collector
+export TP_CORE_JS=$ROOT/build-wasm/touchpoint_core.js
+export TP_RULES_EVENTS_DIR=$ROOT/build-native/rules-workload
+
+step "dist/ is fresh" bash scripts/check-dist.sh
+step "native core (doctest via ctest)" ctest --test-dir build-native --output-on-failure
+[ -x scripts/check-rules-workload.sh ] && step "rule workload replays (native)" bash scripts/check-rules-workload.sh build-native
+step "node tests (wasm module, dist/, collector)" node --test --test-concurrency=1 tests/node/ tests/collector/
+step "browser end-to-end (headless Chromium)" node --test --test-concurrency=1 tests/browser/
+
+echo
+echo "=== summary ($(( $(date +%s)-START )) s)"
+[ $failed -gt 0 ] && printf 'failed: %s\n' "${failures[@]}"
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]

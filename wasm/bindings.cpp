@@ -1,0 +1,80 @@
+// The JS/wasm boundary for the SDK engine: the only Emscripten-aware code besides
+// rules_bindings.cpp. Everything crosses as JSON strings (one call per drained batch of calls,
+// so the boundary cost is paid once per batch, not per event); batch bodies cross as bytes.
+#include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <memory>
+#include <string>
+
+#include "touchpoint/engine.hpp"
+
+namespace {
+
+using touchpoint::Engine;
+using touchpoint::EngineConfig;
+using touchpoint::ValidationError;
+
+class WasmEngine {
+ public:
+  explicit WasmEngine(const std::string& options_json) {
+    nlohmann::json options = nlohmann::json::parse(options_json, nullptr, false);
+    ValidationError err;
+    auto config = EngineConfig::from_json(options.is_discarded() ? nlohmann::json() : options, &err);
+    if (!config) {
+      error_ = err.to_json().dump();
+      config = EngineConfig{};
+    }
+    engine_ = std::make_unique<Engine>(std::move(*config));
+  }
+  // "" when the options were fine, else a JSON {code, field, message}.
+  std::string error() const { return error_; }
+  std::string ingest(const std::string& ndjson, double now) { return engine_->ingest(ndjson, ms(now)).to_json(); }
+  std::string tick(double now) { return engine_->tick(ms(now)).to_json(); }
+  std::string flush(double now, bool unloading, double budget) {
+    return engine_->flush(ms(now), unloading, budget > 0 ? static_cast<std::size_t>(budget) : 0).to_json();
+  }
+  std::string delivered(double id, int status, double retry_after_ms, const std::string& body, double now) {
+    return engine_->delivered(static_cast<std::uint64_t>(id), status, ms(retry_after_ms), body, ms(now)).to_json();
+  }
+  // A view into wasm memory: the caller copies it (slice) before the next call.
+  emscripten::val batchBody(double id) {
+    const std::string& b = engine_->batch_body(static_cast<std::uint64_t>(id));
+    return emscripten::val(emscripten::typed_memory_view(b.size(), reinterpret_cast<const unsigned char*>(b.data())));
+  }
+  std::string loadRules(const std::string& rules) { return engine_->load_rules(rules).dump(); }
+  std::string advanceRules(double now) { return engine_->advance_rules(ms(now)).to_json(); }
+  std::string snapshot() const { return engine_->snapshot(); }
+  std::string restore(const std::string& snap, double now) { return engine_->restore(snap, ms(now)).to_json(); }
+  std::string stats() const { return engine_->stats().dump(); }
+  std::string rulesState(double now) const {
+    const auto& t = engine_->tag_engine();
+    nlohmann::json j = {{"version", t.version()}, {"tags", t.tags()}, {"traits", t.traits()},
+                        {"scores", t.scores(ms(now))}, {"stages", t.stages()}};
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+
+ private:
+  static std::int64_t ms(double v) { return v == v && v > -9.0e15 && v < 9.0e15 ? static_cast<std::int64_t>(v) : 0; }
+  std::unique_ptr<Engine> engine_;
+  std::string error_;
+};
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(touchpoint_engine) {
+  emscripten::class_<WasmEngine>("Engine")
+      .constructor<const std::string&>()
+      .function("error", &WasmEngine::error)
+      .function("ingest", &WasmEngine::ingest)
+      .function("tick", &WasmEngine::tick)
+      .function("flush", &WasmEngine::flush)
+      .function("delivered", &WasmEngine::delivered)
+      .function("batchBody", &WasmEngine::batchBody)
+      .function("loadRules", &WasmEngine::loadRules)
+      .function("advanceRules", &WasmEngine::advanceRules)
+      .function("snapshot", &WasmEngine::snapshot)
+      .function("restore", &WasmEngine::restore)
+      .function("stats", &WasmEngine::stats)
+      .function("rulesState", &WasmEngine::rulesState);
+}
