@@ -94,32 +94,49 @@ std::optional<EngineConfig> EngineConfig::from_json(const json& o, ValidationErr
   if (auto v = read_size(o, "maxQueueEvents", 1, 1000000, error, bad)) c.queue.max_events = *v;
   if (auto v = read_size(o, "maxQueueBytes", 64 * 1024, 64 * 1024 * 1024, error, bad)) c.queue.max_bytes = *v;
   if (bad) return std::nullopt;
+  if (auto v = read_size(o, "sessionTimeout", kMinSessionTimeoutMs, kMaxSessionTimeoutMs, error, bad))
+    c.session_timeout_ms = static_cast<std::int64_t>(*v);
+  if (bad) return std::nullopt;
   c.compress = ja::get_bool(o, "compress", true);
   c.seed = ja::get_string(o, "seed");
+  c.anonymous_id = ja::get_string(o, "anonymousId");
+  if (const json* cs = ja::find(o, "consent"); cs && !cs->is_null()) {
+    std::string why;
+    auto parsed = cs->is_string() ? parse_consent(cs->get_ref<const std::string&>(), &why) : std::nullopt;
+    if (!parsed) {
+      if (error) *error = {"option_invalid", "/consent", "consent must be \"pending\", \"granted\" or \"denied\""};
+      return std::nullopt;
+    }
+    c.consent = *parsed;
+  }
   return c;
 }
 
 std::string Output::to_json() const {
   json j = {{"accepted", accepted}, {"errors", errors}, {"send", send}, {"persist", persist}};
   j["wake"] = wake ? json(*wake) : json(nullptr);
+  if (!replace_url.empty()) j["replaceUrl"] = replace_url;
+  if (wipe) j["wipe"] = true;
   if (!rules.empty()) j["rules"] = rules;
   if (!log.empty()) j["log"] = log;
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-Engine::Engine(EngineConfig config) : config_(std::move(config)), queue_(config_.queue) {
+Engine::Engine(EngineConfig config)
+    : config_(std::move(config)), queue_(config_.queue), visit_(config_.session_timeout_ms), consent_(config_.consent) {
   rng_.reseed(config_.seed);
-  anonymous_id_ = rng_.uuid_v4();
+  std::string ignored;
+  if (config_.anonymous_id.empty() || !visit_.identity().set_anonymous_id(config_.anonymous_id, &ignored))
+    visit_.identity().generate_anonymous_id(random_bytes(16), &ignored);
 }
 
-const std::string& Engine::context_json() {
-  if (context_dirty_) {
-    json c = context_;
-    c["library"] = {{"name", config_.library_name}, {"version", config_.library_version}};
-    context_cache_ = c.dump(-1, ' ', false, json::error_handler_t::replace);
-    context_dirty_ = false;
+std::string Engine::random_bytes(std::size_t n) {
+  std::string bytes;
+  while (bytes.size() < n) {
+    const std::uint64_t v = rng_.next();
+    for (int k = 0; k < 8 && bytes.size() < n; ++k) bytes.push_back(static_cast<char>((v >> (8 * k)) & 0xFF));
   }
-  return context_cache_;
+  return bytes;
 }
 
 Output Engine::ingest(std::string_view ndjson, std::int64_t now) {
@@ -186,11 +203,13 @@ void Engine::handle_track_line(std::string_view line, std::size_t index, std::in
   if (err) return add_error(out, index, *err);
   if (props == "null") props = "{}";
   ++out.accepted;
-  if (tags_.has_rules()) {
+  // Rules, super properties and consent need the event as a DOM; the common case does not.
+  if (tags_.has_rules() || !visit_.identity().super_properties().empty() || consent_.state() != Consent::kGranted) {
     json event = {{"type", "track"}, {"event", std::move(name)}, {"properties", json::parse(props, nullptr, false)}};
-    enqueue(std::move(event), t, out);
+    admit(std::move(event), t, out);
     return;
   }
+  start_session_if_needed(t, out);
   std::string ev;
   ev.reserve(props.size() + name_token.size() + 256);
   ev += "{\"type\":\"track\",\"event\":";
@@ -204,24 +223,53 @@ void Engine::handle_track_line(std::string_view line, std::size_t index, std::in
 void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, Output& out) {
   const std::string type = ja::get_string(call, "type");
   const std::int64_t t = ja::get_int(call, "ts", now);
+  std::string why;
+  Identity& id = visit_.identity();
   if (type == "context") {
     const json* c = ja::find(call, "context");
     if (!c || !c->is_object()) return add_error(out, index, {"context_invalid", "/context", "context must be an object"});
     if (auto e = validate_payload(*c, "/context")) return add_error(out, index, *e);
-    for (auto it = c->begin(); it != c->end(); ++it) {
-      if (it.key() == "library") continue;  // ours
-      if (it.value().is_null()) context_.erase(it.key());
-      else context_[it.key()] = it.value();
+    PageObservation obs = visit_.update(*c, t);
+    for (const auto& e : obs.adoption_errors)
+      add_error(out, index, {"webview_id_invalid", "/context/page/url", ja::get_string(e, "param") + ": " + ja::get_string(e, "message")});
+    if (!obs.replace_url.empty()) out.replace_url = obs.replace_url;
+    if (obs.landing) {
+      json landed = {{"type", "track"}, {"event", "share_landed"}, {"properties", visit_.referral().landed_properties(*obs.landing)}};
+      admit(std::move(landed), t, out);
     }
-    context_dirty_ = true;
     out.persist = true;
     return;
   }
   if (type == "reset") {
-    anonymous_id_ = rng_.uuid_v4();
-    user_id_.clear();
-    user_traits_ = json::object();
+    visit_.clear_identity_and_visit();
+    visit_.identity().generate_anonymous_id(random_bytes(16), &why);
     tags_.clear_state();
+    tags_.set_user_traits(json::object());
+    out.persist = true;
+    return;
+  }
+  if (type == "consent") {
+    auto next = parse_consent(ja::get_string(call, "state"), &why);
+    if (!next) return add_error(out, index, {"consent_invalid", "/state", why});
+    return apply_consent(*next, out, now);
+  }
+  if (type == "register" || type == "register_once") {
+    const json* p = ja::find(call, "properties");
+    if (auto e = validate_payload(p ? *p : json(), "/properties")) return add_error(out, index, *e);
+    const bool ok = type == "register" ? id.register_properties(p ? *p : json::object(), &why)
+                                       : id.register_once(p ? *p : json::object(), &why);
+    if (!ok) return add_error(out, index, {"super_properties_invalid", "/properties", why});
+    out.persist = true;
+    return;
+  }
+  if (type == "unregister") {
+    id.unregister(ja::get_string(call, "key"));
+    out.persist = true;
+    return;
+  }
+  if (type == "external_id") {
+    if (!id.set_external_id(ja::get_string(call, "kind"), ja::get_string(call, "value"), &why))
+      return add_error(out, index, {"external_id_invalid", "/value", why});
     out.persist = true;
     return;
   }
@@ -240,13 +288,15 @@ void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, 
     }
   } else if (type == "identify") {
     event["type"] = "identify";
-    const json* uid = ja::find(call, "userId");
-    if (uid && !uid->is_null()) {
-      if (!uid->is_string() || uid->get_ref<const std::string&>().empty() || uid->get_ref<const std::string&>().size() > 255)
-        return add_error(out, index, {"user_id_invalid", "/userId", "userId must be a non-empty string of at most 255 chars"});
-    }
+  } else if (type == "alias") {
+    auto r = id.alias(ja::get_string(call, "userId"), ja::get_string(call, "previousId"), &why);
+    if (!r) return add_error(out, index, {"alias_invalid", "/userId", why});
+    event = {{"type", "alias"}, {"previousId", r->previous_id}};
+    admit(std::move(event), t, out);
+    ++out.accepted;
+    return;
   } else {
-    return add_error(out, index, {"type_unknown", "/type", "call type \"" + type + "\" is not track, page, identify, reset or context"});
+    return add_error(out, index, {"type_unknown", "/type", "call type \"" + type + "\" is not one the core knows"});
   }
   const char* payload_key = type == "identify" ? "traits" : "properties";
   const json* payload = ja::find(call, payload_key);
@@ -256,25 +306,67 @@ void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, 
   json body = payload && payload->is_object() ? *payload : json::object();
   if (type == "identify") {
     const json* uid = ja::find(call, "userId");
-    if (uid && uid->is_string()) user_id_ = uid->get<std::string>();
-    for (auto it = body.begin(); it != body.end(); ++it) {
-      if (it.value().is_null()) user_traits_.erase(it.key());
-      else user_traits_[it.key()] = it.value();
-    }
-    tags_.set_user_traits(user_traits_);
-    event["traits"] = user_traits_;
+    std::string user = uid && uid->is_string() ? uid->get<std::string>() : std::string();
+    if (uid && !uid->is_null() && (!uid->is_string() || user.empty()))
+      return add_error(out, index, {"user_id_invalid", "/userId", "userId must be a non-empty string"});
+    bool changed = false;
+    if (!id.identify(user, body, &why, &changed)) return add_error(out, index, {"user_id_invalid", "/userId", why});
+    if (changed) tags_.clear_state();  // another person on this device: their tags are not ours
+    tags_.set_user_traits(id.traits());
+    event["traits"] = id.traits();
   } else {
     if (type == "page") {
       // Segment's page spec: properties default to the page's path, url, title, referrer, search.
-      auto pit = context_.find("page");
-      if (pit != context_.end() && pit->is_object())
-        for (auto it = pit->begin(); it != pit->end(); ++it)
+      const json* page = ja::find(visit_.base(), "page");
+      if (page && page->is_object())
+        for (auto it = page->begin(); it != page->end(); ++it)
           if (!body.contains(it.key())) body[it.key()] = it.value();
     }
     event["properties"] = std::move(body);
   }
-  enqueue(std::move(event), t, out);
+  admit(std::move(event), t, out);
   ++out.accepted;
+}
+
+// Consent gate: granted events go on, pending ones wait in memory, denied ones are discarded.
+void Engine::admit(json event, std::int64_t t, Output& out) {
+  if (consent_.state() == Consent::kGranted) return enqueue(std::move(event), t, out);
+  if (consent_.state() == Consent::kDenied) { ++consent_discarded_; return; }
+  ConsentOffer o = consent_.offer(json{{"e", std::move(event)}, {"t", t}});
+  if (o.evicted) out.log.push_back("consent pending: " + std::to_string(o.evicted) + " oldest held events dropped (buffer full)");
+}
+
+void Engine::apply_consent(Consent next, Output& out, std::int64_t now) {
+  ConsentAction a = consent_.set(next);
+  if (!a.changed) return;
+  out.log.push_back(std::string("consent ") + to_string(a.from) + " -> " + to_string(a.to) + ": " +
+                    std::to_string(a.release.size()) + " held events released, " + std::to_string(a.dropped) + " dropped");
+  if (a.wipe) {
+    // Denied: forget the visitor and everything queued; the shell deletes what it stored.
+    visit_.clear_identity_and_visit();
+    std::string why;
+    visit_.identity().generate_anonymous_id(random_bytes(16), &why);
+    queue_.clear();
+    bodies_.clear();
+    tags_.clear_state();
+    out.wipe = true;
+    return;
+  }
+  for (auto& held : a.release) {
+    const json* e = ja::find(held, "e");
+    if (e) enqueue(*e, ja::get_int(held, "t", now), out);
+  }
+  out.persist = true;
+}
+
+void Engine::start_session_if_needed(std::int64_t t, Output& out) {
+  SessionTouch s = visit_.touch_session(t, rng_);
+  out.persist = true;
+  if (!s.is_new) return;
+  json start = {{"type", "track"}, {"event", "session_start"},
+                {"properties", {{"session_id", s.session_id}, {"session_number", s.session_number}, {"reason", to_string(s.reason)}}}};
+  stamp(start, t);
+  push_line(start, tags_.has_rules() ? context_with_tags() : context_json(), t, out);
 }
 
 // What the page saw travels with each event: its current tags and the rules version.
@@ -296,9 +388,9 @@ bool Engine::push_line(const json& event, const std::string& context, std::int64
 bool Engine::push_stamped_line(std::string line, const std::string& context, std::int64_t t, Output& out) {
   line.pop_back();
   line += ",\"anonymousId\":";
-  line += json(anonymous_id_).dump();
+  line += json(anonymous_id()).dump();
   line += ",\"userId\":";
-  line += user_id_.empty() ? std::string("null") : json(user_id_).dump();
+  line += user_id().empty() ? std::string("null") : json(user_id()).dump();
   line += ",\"messageId\":\"";
   line += rng_.uuid_v4();
   line += "\",\"timestamp\":\"";
@@ -324,15 +416,18 @@ bool Engine::push_serialized(std::string line, const std::string& context, std::
 }
 
 void Engine::stamp(json& event, std::int64_t t) {
-  event["anonymousId"] = anonymous_id_;
-  event["userId"] = user_id_.empty() ? json(nullptr) : json(user_id_);
+  event["anonymousId"] = anonymous_id();
+  event["userId"] = user_id().empty() ? json(nullptr) : json(user_id());
   event["messageId"] = rng_.uuid_v4();
   event["timestamp"] = format_iso8601_ms(t);
 }
 
-void Engine::enqueue(json event, std::int64_t t, Output& out, bool run_rules) {
+void Engine::enqueue(json event, std::int64_t t, Output& out) {
+  start_session_if_needed(t, out);
+  if (const json* p = ja::find(event, "properties"); p && !visit_.identity().super_properties().empty())
+    event["properties"] = visit_.identity().with_super_properties(*p);
   stamp(event, t);
-  if (!run_rules || !tags_.has_rules()) {
+  if (!tags_.has_rules()) {
     push_line(event, context_json(), t, out);
     return;
   }
@@ -380,6 +475,7 @@ void Engine::send_ready(std::int64_t now, bool unloading, std::size_t budget, Ou
 }
 
 void Engine::finish(Output& out, std::int64_t now) {
+  if (consent_.state() != Consent::kGranted) out.persist = false;  // nothing is stored without consent
   out.wake = queue_.next_wake();
   if (auto r = tags_.next_change_at())
     if (!out.wake || *r < *out.wake) out.wake = *r;
@@ -459,16 +555,28 @@ Output Engine::advance_rules(std::int64_t now) {
   return out;
 }
 
+std::string Engine::share_url(std::string_view url, std::string_view channel, std::int64_t now, Output& out) {
+  const std::string share_id = rng_.uuid_v4();
+  const std::string sharer = user_id().empty() ? anonymous_id() : user_id();
+  std::string decorated = visit_.referral().share_url(url, sharer, share_id, channel);
+  json props = {{"share_id", share_id}, {"channel", std::string(channel)}, {"url", decorated},
+                {"depth", visit_.referral().share_depth()}};
+  admit(json{{"type", "track"}, {"event", "share"}, {"properties", std::move(props)}}, now, out);
+  send_ready(now, false, 0, out);
+  finish(out, now);
+  return decorated;
+}
+
 json Engine::stats() const {
   std::size_t in_flight = bodies_.size();
   return {{"queued", queue_.total_events()}, {"queuedBytes", queue_.total_bytes()}, {"pending", queue_.pending_events()},
           {"batches", queue_.batch_count()}, {"inFlight", in_flight}, {"dropped", queue_.dropped_total().to_json()},
-          {"anonymousId", anonymous_id_}, {"userId", user_id_.empty() ? json(nullptr) : json(user_id_)}};
+          {"anonymousId", anonymous_id()}, {"userId", user_id().empty() ? json(nullptr) : json(user_id())},
+          {"consent", to_string(consent_.state())}, {"consentHeld", consent_.held_events()}};
 }
 
 std::string Engine::snapshot() const {
-  json header = {{"anonymousId", anonymous_id_}, {"userId", user_id_}, {"traits", user_traits_},
-                 {"context", context_}, {"rng", rng_.state_hex()}, {"queue", queue_.header()}};
+  json header = {{"visit", visit_.to_json()}, {"rng", rng_.state_hex()}, {"queue", queue_.header()}};
   std::string out(kSnapshotMagic);
   out += '\n';
   out += header.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -510,17 +618,14 @@ Output Engine::restore(std::string_view snap, std::int64_t now) {
     finish(out, now);
     return out;
   }
-  const std::string anon = ja::get_string(header, "anonymousId");
-  if (!anon.empty() && anon.size() <= 255) anonymous_id_ = anon;
-  user_id_ = ja::get_string(header, "userId");
-  if (const json* t = ja::find(header, "traits"); t && t->is_object()) {
-    user_traits_ = *t;
-    tags_.set_user_traits(user_traits_);
+  const std::string adopted = anonymous_id();
+  for (const auto& why : visit_.restore(ja::find(header, "visit") ? header["visit"] : json())) corrupt(why);
+  if (anonymous_id().empty()) {
+    std::string ignored;
+    visit_.identity().set_anonymous_id(adopted, &ignored);
   }
-  if (const json* c = ja::find(header, "context"); c && c->is_object()) {
-    context_ = *c;
-    context_dirty_ = true;
-  }
+  tags_.set_user_traits(visit_.identity().traits());
+  const std::string anon = anonymous_id();
   if (!rng_.restore_hex(ja::get_string(header, "rng"))) rng_.reseed(config_.seed + anon);
   // Fold fresh entropy in too, so two tabs restoring the same snapshot never repeat messageIds.
   rng_.reseed(rng_.state_hex() + config_.seed);

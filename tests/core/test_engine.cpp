@@ -32,14 +32,22 @@ json body_of(const Engine& e, const json& out, std::size_t i = 0) {
   return json::parse(e.batch_body(out["send"][i]["id"].get<std::uint64_t>()));
 }
 
+// The events of a body minus the session_start the engine adds on its own.
+json user_events(const json& body) {
+  json out = json::array();
+  for (const auto& ev : body["batch"])
+    if (ev.value("event", "") != "session_start") out.push_back(ev);
+  return out;
+}
+
 }  // namespace
 
 TEST_CASE("engine: Segment-shaped events, batched at flushAt") {
   Engine e(plain_config());
   std::string calls = "{\"type\":\"context\",\"context\":{\"page\":{\"path\":\"/p/1\",\"url\":\"https://shop.example/p/1\"},\"locale\":\"zh-CN\"}}\n";
-  for (int i = 0; i < 19; ++i) calls += track("product_view", 1000 + i, "{\"sku\":\"A-1001\",\"price\":129.5}");
+  for (int i = 0; i < 18; ++i) calls += track("product_view", 1000 + i, "{\"sku\":\"A-1001\",\"price\":129.5}");
   json o = out_json(e.ingest(calls, 2000));
-  CHECK(o["accepted"] == 19);
+  CHECK(o["accepted"] == 18);  // + the session_start the first event opened: 19 queued
   CHECK(o["send"].empty());
   CHECK(o["wake"] == 1000 + 5000);  // T ms after the oldest event
   CHECK(o["persist"] == true);
@@ -50,7 +58,12 @@ TEST_CASE("engine: Segment-shaped events, batched at flushAt") {
   REQUIRE(body["batch"].size() == 20);
   CHECK(body["sentAt"] == "1970-01-01T00:00:02.100Z");
   CHECK(body["writeKey"] == "wk_test");
-  const json& ev = body["batch"][0];
+  const json& start = body["batch"][0];
+  CHECK(start["event"] == "session_start");
+  CHECK(start["properties"]["session_number"] == 1);
+  CHECK(start["properties"]["reason"] == "first");
+  const json& ev = body["batch"][1];
+  CHECK(ev["context"]["session"]["id"] == start["properties"]["session_id"]);
   CHECK(ev["type"] == "track");
   CHECK(ev["event"] == "product_view");
   CHECK(ev["properties"]["price"] == 129.5);
@@ -85,12 +98,12 @@ TEST_CASE("engine: rejected calls come back structured; the rest of the input is
   CHECK(o["errors"][3]["code"] == "type_unknown");
   CHECK(o["log"].dump().find("U+FFFD") != std::string::npos);
   json f = out_json(e.flush(20, false, 0));
-  json body = body_of(e, f);
-  REQUIRE(body["batch"].size() == 4);
-  CHECK(body["batch"][3]["event"] == "fast\xEF\xBF\xBDlone");
-  CHECK(body["batch"][3]["properties"]["s"] == "x\xEF\xBF\xBDy");
-  CHECK(body["batch"][1]["event"] == "lone\xEF\xBF\xBDsurrogate");
-  CHECK(body["batch"][1]["properties"]["s"] == "x\xEF\xBF\xBDy");
+  json batch = user_events(body_of(e, f));
+  REQUIRE(batch.size() == 4);
+  CHECK(batch[3]["event"] == "fast\xEF\xBF\xBDlone");
+  CHECK(batch[3]["properties"]["s"] == "x\xEF\xBF\xBDy");
+  CHECK(batch[1]["event"] == "lone\xEF\xBF\xBDsurrogate");
+  CHECK(batch[1]["properties"]["s"] == "x\xEF\xBF\xBDy");
 }
 
 TEST_CASE("engine: the tab-separated track line and the JSON object line give the same event") {
@@ -127,7 +140,7 @@ TEST_CASE("engine: an event over 32 KB is rejected, not queued") {
   CHECK(o["accepted"] == 1);  // valid call; the serialised event is what is too large
   REQUIRE(o["errors"].size() == 1);
   CHECK(o["errors"][0]["code"] == "event_too_large");
-  CHECK(e.stats()["queued"] == 0);
+  CHECK(e.stats()["queued"] == 1);  // only the session_start
 }
 
 TEST_CASE("engine: page, identify, reset") {
@@ -141,8 +154,8 @@ TEST_CASE("engine: page, identify, reset") {
   const std::string anon = e.anonymous_id();
   json o = out_json(e.ingest(calls, 10));
   CHECK(o["accepted"] == 4);
-  json body = body_of(e, out_json(e.flush(10, false, 0)));
-  const json& b = body["batch"];
+  const json b = user_events(body_of(e, out_json(e.flush(10, false, 0))));
+  REQUIRE(b.size() == 4);
   CHECK(b[0]["type"] == "page");
   CHECK(b[0]["name"] == "Home");
   CHECK(b[0]["properties"]["path"] == "/");
@@ -185,7 +198,7 @@ TEST_CASE("engine: delivery results — retry with backoff, 413 split, 4xx drop 
   REQUIRE(o["errors"].size() == 1);
   CHECK(o["errors"][0]["code"] == "batch_rejected");
   CHECK(e.stats()["dropped"]["rejected"] == 2);
-  CHECK(e.stats()["queued"] == 0);
+  CHECK(e.stats()["queued"] == 1);  // the 4th track: the first batch held session_start + 3
   // the drop is reported in the next batch body
   calls.clear();
   for (int i = 0; i < 4; ++i) calls += track("n" + std::to_string(i), 500 + i);
@@ -209,7 +222,7 @@ TEST_CASE("engine: unloading flush sends everything within the byte budget") {
   o = out_json(e.flush(101, true, 64 * 1024));
   std::size_t events = 0, bytes = 0;
   for (const auto& s : o["send"]) { events += s["events"].get<std::size_t>(); bytes += s["bytes"].get<std::size_t>(); }
-  CHECK(events == 60);  // the 3 remaining batches; 2 were already in flight
+  CHECK(events == 61);  // 100 tracks + session_start, minus the 2 batches already in flight
   CHECK(bytes <= 64 * 1024);
   o = out_json(e.flush(102, true, 10));  // nothing fits a 10-byte budget
   CHECK(o["send"].empty());
@@ -231,7 +244,7 @@ TEST_CASE("engine: snapshot round trip keeps identity, context and every queued 
   CHECK(o["errors"].empty());
   CHECK(r.anonymous_id() == e.anonymous_id());
   CHECK(r.user_id() == "u1");
-  CHECK(r.stats()["queued"] == 46);
+  CHECK(r.stats()["queued"] == 47);  // 45 tracks, identify, session_start
   // in-flight batches of the dead page are re-sent at once (the backend dedupes on messageId)
   REQUIRE(o["send"].size() == 2);
   std::set<std::string> seen;
@@ -244,7 +257,7 @@ TEST_CASE("engine: snapshot round trip keeps identity, context and every queued 
   collect(o);
   json f = out_json(r.flush(300, true, 1 << 20));
   collect(f);
-  CHECK(seen.size() == 46);
+  CHECK(seen.size() == 47);
   // new events after restore keep the identity and the context
   r.ingest(track("later", 400), 400);
   json body = body_of(r, out_json(r.flush(400, true, 1 << 20)));
@@ -273,7 +286,7 @@ TEST_CASE("engine: a corrupt snapshot is reported and discarded, never a crash")
   // a truncated tail keeps the readable events
   Engine e(plain_config());
   json o = out_json(e.restore(snap.substr(0, snap.size() - 20), 100));
-  CHECK(e.stats()["queued"] == 4);
+  CHECK(e.stats()["queued"] == 5);  // session_start + 4 of the 5 tracks
   // fuzz: random truncations and byte flips never crash
   Random rng(99);
   for (int k = 0; k < 300; ++k) {

@@ -15,9 +15,11 @@
 #include <vector>
 
 #include "touchpoint/batch_queue.hpp"
+#include "touchpoint/consent.hpp"
 #include "touchpoint/event_validator.hpp"
 #include "touchpoint/random.hpp"
 #include "touchpoint/rules/tag_engine.hpp"
+#include "touchpoint/visit_context.hpp"
 
 namespace touchpoint {
 
@@ -28,9 +30,12 @@ struct EngineConfig {
   std::string library_name = "touchpoint";
   std::string library_version = TOUCHPOINT_VERSION;
   std::string seed;               // entropy from the shell (crypto.getRandomValues), any bytes
+  std::int64_t session_timeout_ms = kDefaultSessionTimeoutMs;
+  Consent consent = Consent::kGranted;  // 'pending': hold events in memory, store and send nothing
+  std::string anonymous_id;       // adopt this id when no stored state has one (shared cookie)
 
   // Reads init options {writeKey, flushAt, flushInterval, flushBytes, maxQueueEvents, maxQueueBytes,
-  // compress, seed}; unknown keys are ignored (the shell owns them), wrong types are errors.
+  // compress, seed, sessionTimeout, consent, anonymousId}; unknown keys are ignored (the shell owns them), wrong types are errors.
   static std::optional<EngineConfig> from_json(const nlohmann::json& options, ValidationError* error);
 };
 
@@ -42,6 +47,8 @@ struct Output {
   bool persist = false;
   nlohmann::json rules = nlohmann::json::array();
   nlohmann::json log = nlohmann::json::array();
+  std::string replace_url;   // the shell should history.replaceState to this (web-view ids removed)
+  bool wipe = false;         // consent denied: delete everything stored for this write key
   std::string to_json() const;
 };
 
@@ -56,6 +63,10 @@ class Engine {
   //   {"type":"identify","userId":id?,"traits":{..},"ts":ms}
   //   {"type":"reset","ts":ms}
   //   {"type":"context","context":{"page":{..},"userAgent":..,"locale":..,"timezone":..,"screen":{..}}}
+  //   {"type":"alias","userId":id,"previousId":id?,"ts":ms}
+  //   {"type":"register"|"register_once","properties":{..}}   {"type":"unregister","key":k}
+  //   {"type":"external_id","kind":"openid"|"unionid"|"appid","value":v}
+  //   {"type":"consent","state":"pending"|"granted"|"denied"}
   // A malformed line is rejected alone (errors[].index is its 0-based line number).
   Output ingest(std::string_view ndjson, std::int64_t now_ms);
   // Time passed: form due batches, send what may go, report the next wake-up.
@@ -79,8 +90,13 @@ class Engine {
   // Restores identity, queue and rule state; a corrupt snapshot is reported and discarded.
   Output restore(std::string_view snapshot, std::int64_t now_ms);
 
-  const std::string& anonymous_id() const { return anonymous_id_; }
-  const std::string& user_id() const { return user_id_; }
+  // Decorates `url` for sharing (tp_ref/tp_share/tp_depth/tp_ch) and queues a `share` event.
+  std::string share_url(std::string_view url, std::string_view channel, std::int64_t now_ms, Output& out);
+
+  const std::string& anonymous_id() const { return visit_.identity().anonymous_id(); }
+  const std::string& user_id() const { return visit_.identity().user_id(); }
+  Consent consent() const { return consent_.state(); }
+  nlohmann::json visit_summary() const { return visit_.summary(); }
   nlohmann::json stats() const;
 
  private:
@@ -88,12 +104,16 @@ class Engine {
   bool push_stamped_line(std::string line, const std::string& context, std::int64_t t, Output& out);
   bool push_serialized(std::string line, const std::string& context, std::int64_t t, Output& out);
   void handle_call(const nlohmann::json& call, std::size_t index, std::int64_t now, Output& out);
-  void enqueue(nlohmann::json event, std::int64_t t, Output& out, bool run_rules = true);
+  void enqueue(nlohmann::json event, std::int64_t t, Output& out);
+  void admit(nlohmann::json event, std::int64_t t, Output& out);
+  void start_session_if_needed(std::int64_t t, Output& out);
+  void apply_consent(Consent next, Output& out, std::int64_t now);
+  std::string random_bytes(std::size_t n);
   void stamp(nlohmann::json& event, std::int64_t t);
   bool push_line(const nlohmann::json& event, const std::string& context, std::int64_t t, Output& out);
   void send_ready(std::int64_t now, bool unloading, std::size_t budget, Output& out);
   void finish(Output& out, std::int64_t now);
-  const std::string& context_json();
+  const std::string& context_json() { return visit_.serialized(config_.library_name, config_.library_version); }
   std::string context_with_tags();
   std::string build_body(const Batch& b, std::int64_t now) const;
 
@@ -101,12 +121,9 @@ class Engine {
   Random rng_;
   BatchQueue queue_;
   rules::TagEngine tags_;
-  std::string anonymous_id_;
-  std::string user_id_;
-  nlohmann::json user_traits_ = nlohmann::json::object();
-  nlohmann::json context_ = nlohmann::json::object();  // page, userAgent, locale, timezone, screen
-  std::string context_cache_;
-  bool context_dirty_ = true;
+  VisitContext visit_;
+  ConsentState consent_;
+  std::uint64_t consent_discarded_ = 0;
   std::map<std::uint64_t, std::string> bodies_;  // bodies of batches in flight
 };
 

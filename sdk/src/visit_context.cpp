@@ -1,0 +1,100 @@
+#include "touchpoint/visit_context.hpp"
+
+#include "touchpoint/json_access.hpp"
+
+namespace touchpoint {
+
+using nlohmann::json;
+namespace ja = json_access;
+
+VisitContext::VisitContext(std::int64_t session_timeout_ms) : session_(session_timeout_ms) {}
+
+PageObservation VisitContext::update(const json& patch, std::int64_t t) {
+  PageObservation obs;
+  if (!patch.is_object()) return obs;
+  for (auto it = patch.begin(); it != patch.end(); ++it) {
+    if (it.key() == "library") continue;  // ours
+    if (it.value().is_null()) base_.erase(it.key());
+    else base_[it.key()] = it.value();
+  }
+  dirty_ = true;
+  const json* page = ja::find(base_, "page");
+  const std::string url = page ? ja::get_string(*page, "url") : std::string();
+  if (url.empty() || url == last_url_) return obs;
+  last_url_ = url;
+  const std::string referrer = ja::get_string(*page, "referrer");
+  WebviewAdoption adoption = identity_.from_webview_url(url);
+  obs.adoption_errors = std::move(adoption.errors);
+  if (!adoption.adopted.empty()) {
+    obs.replace_url = strip_webview_params(url);
+    // Ids must not linger in the URL the events carry either (pages get shared).
+    base_["page"]["url"] = obs.replace_url;
+    last_url_ = obs.replace_url;
+  }
+  obs.touch = attribution_.observe(url, referrer, t);
+  std::vector<std::string> own = {identity_.anonymous_id()};
+  if (!identity_.user_id().empty()) own.push_back(identity_.user_id());
+  obs.landing = referral_.observe(url, t, own);
+  return obs;
+}
+
+SessionTouch VisitContext::touch_session(std::int64_t t, Random& rng) {
+  SessionTouch s = session_.touch(t, attribution_.campaign_key(), rng.next());
+  if (s.is_new) dirty_ = true;
+  return s;
+}
+
+const std::string& VisitContext::serialized(const std::string& library_name, const std::string& library_version) {
+  if (!dirty_) return cache_;
+  json c = base_;
+  c["library"] = {{"name", library_name}, {"version", library_version}};
+  if (!session_.session_id().empty())
+    c["session"] = {{"id", session_.session_id()}, {"number", session_.session_number()}};
+  for (const json& part : {attribution_.context(), referral_.context(), identity_.context()})
+    for (auto it = part.begin(); it != part.end(); ++it) c[it.key()] = it.value();
+  cache_ = c.dump(-1, ' ', false, json::error_handler_t::replace);
+  dirty_ = false;
+  return cache_;
+}
+
+json VisitContext::summary() const {
+  json s = attribution_.context();
+  for (auto& [k, v] : referral_.context().items()) s[k] = v;
+  s["session"] = session_.session_id().empty() ? json(nullptr)
+                                               : json{{"id", session_.session_id()}, {"number", session_.session_number()}};
+  s["anonymousId"] = identity_.anonymous_id();
+  s["userId"] = identity_.user_id().empty() ? json(nullptr) : json(identity_.user_id());
+  s["externalIds"] = identity_.external_ids();
+  s["superProperties"] = identity_.super_properties();
+  return s;
+}
+
+void VisitContext::clear_identity_and_visit() {
+  identity_.clear();
+  session_.clear();
+  attribution_.clear();
+  referral_.clear();
+  dirty_ = true;
+}
+
+json VisitContext::to_json() const {
+  return {{"identity", identity_.to_json()}, {"session", session_.to_json()}, {"attribution", attribution_.to_json()},
+          {"referral", referral_.to_json()}, {"context", base_}, {"last_url", last_url_}};
+}
+
+std::vector<std::string> VisitContext::restore(const json& state) {
+  std::vector<std::string> corrupt;
+  std::string err;
+  auto part = [&](const char* key) -> json { const json* p = ja::find(state, key); return p ? *p : json(); };
+  if (!identity_.restore(part("identity"), &err)) corrupt.push_back("identity: " + err);
+  if (!session_.restore(part("session"), &err)) corrupt.push_back("session: " + err);
+  if (!attribution_.restore(part("attribution"), &err)) corrupt.push_back("attribution: " + err);
+  if (!referral_.restore(part("referral"), &err)) corrupt.push_back("referral: " + err);
+  const json c = part("context");
+  if (c.is_object()) base_ = c;
+  last_url_ = ja::get_string(state, "last_url");
+  dirty_ = true;
+  return corrupt;
+}
+
+}  // namespace touchpoint
