@@ -31,6 +31,16 @@ export interface InitOptions {
   rules?: boolean;
   rulesUrl?: string;
   rulesRefreshInterval?: number;
+  /** 'pending' holds events in memory (nothing stored or sent) until consent('granted'); default 'granted'. */
+  consent?: 'pending' | 'granted' | 'denied';
+  /** Session ends after this many ms without activity (default 30 min). */
+  sessionTimeout?: number;
+  /** Domain of the tp_anon cookie that shares anonymousId across sub-domains, e.g. ".example.com". */
+  cookieDomain?: string;
+  /** false: do not write the tp_anon cookie. */
+  cookie?: boolean;
+  /** Automatic touchpoint tracking (see docs/autotrack.md); false disables all of it. */
+  autotrack?: false | { pageviews?: boolean; clicks?: boolean; autocapture?: boolean; exposure?: boolean; scroll?: boolean; engagement?: boolean; forms?: boolean };
   /** A platform adapter (see createBrowserPlatform / createNodePlatform / createMiniProgramPlatform). */
   platform?: Platform;
   /** Node only: a {getItem,setItem,removeItem} store for the queue (default: memory). */
@@ -48,6 +58,18 @@ export interface Touchpoint {
   page(name?: string | Properties, properties?: Properties): void;
   identify(userId?: string | Properties, traits?: Properties): void;
   reset(): void;
+  alias(userId: string, previousId?: string): void;
+  /** Super properties: merged under every event's properties (the event's own keys win); persisted. */
+  register(properties: Properties): void;
+  registerOnce(properties: Properties): void;
+  unregister(key: string): void;
+  /** WeChat identities, sent as context.externalIds. */
+  setExternalId(kind: 'openid' | 'unionid' | 'appid', value: string): void;
+  consent(state: 'pending' | 'granted' | 'denied'): void;
+  /** Decorates a link with this visitor's share ids (tp_ref/tp_share/tp_depth/tp_ch) and sends `share`. */
+  shareUrl(url: string, options?: { channel?: string }): string;
+  /** Session, campaign (first/last touch), referral chain and ids of this visitor. */
+  visit(): { session: { id: string; number: number } | null; campaign?: Record<string, unknown>; first_touch?: Record<string, unknown>; referral?: Record<string, unknown>; anonymousId: string; userId: string | null };
   /** Sends what is queued now; resolves true once those batches were answered. */
   flush(): Promise<boolean>;
   on(name: 'tags', cb: (e: { added: TagChange[]; removed: TagChange[]; tags: string[] }) => void): () => void;

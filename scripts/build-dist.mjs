@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const [buildDir = path.join(root, 'build-wasm'), outDir = path.join(root, 'dist')] = process.argv.slice(2);
+const [buildDir, outDir] = [path.resolve(process.argv[2] || path.join(root, 'build-wasm')), path.resolve(process.argv[3] || path.join(root, 'dist'))];
 
 const glue = fs.readFileSync(path.join(buildDir, 'touchpoint_core.js'), 'utf8');
 // Drop Emscripten's CommonJS/AMD export tail; export the factory as an ES module instead.

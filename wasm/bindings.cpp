@@ -47,6 +47,14 @@ class WasmEngine {
   std::string snapshot() const { return engine_->snapshot(); }
   std::string restore(const std::string& snap, double now) { return engine_->restore(snap, ms(now)).to_json(); }
   std::string stats() const { return engine_->stats().dump(); }
+  // Synchronous because the page needs the link now: {"url": decorated, "output": Output}.
+  std::string shareUrl(const std::string& url, const std::string& channel, double now) {
+    touchpoint::Output out;
+    std::string decorated = engine_->share_url(url, channel, ms(now), out);
+    return "{\"url\":" + nlohmann::json(decorated).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
+           ",\"output\":" + out.to_json() + "}";
+  }
+  std::string visit() const { return engine_->visit_summary().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
   std::string rulesState(double now) const {
     const auto& t = engine_->tag_engine();
     nlohmann::json j = {{"version", t.version()}, {"tags", t.tags()}, {"traits", t.traits()},
@@ -76,5 +84,7 @@ EMSCRIPTEN_BINDINGS(touchpoint_engine) {
       .function("snapshot", &WasmEngine::snapshot)
       .function("restore", &WasmEngine::restore)
       .function("stats", &WasmEngine::stats)
+      .function("shareUrl", &WasmEngine::shareUrl)
+      .function("visit", &WasmEngine::visit)
       .function("rulesState", &WasmEngine::rulesState);
 }

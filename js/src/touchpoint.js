@@ -4,12 +4,15 @@
 // wake-up timer, tell listeners about tag changes. The core decides; this file does I/O.
 import { loadCore } from './core-loader.js';
 import { Emitter } from './emitter.js';
+import { installAutotrack } from './autotrack/index.js'; // autotrack wiring (see _init)
 
 const VERSION = '0.1.0';
 const KEEPALIVE_BUDGET = 64 * 1024;      // Chromium/Fetch spec: in-flight keepalive bodies per page
 const KEEPALIVE_NORMAL_MAX = 32 * 1024;  // normal sends also survive a navigation when small
 const MAX_PREINIT_CALLS = 1000;          // calls buffered before the core is ready (snippet pattern)
 const PERSIST_COALESCE_MS = 1000;       // deliveries re-persist the queue at most once a second
+const COOKIE_NAME = 'tp_anon';              // first-party cookie sharing anonymousId across sub-domains
+const COOKIE_MAX_AGE_S = 365 * 24 * 3600;    // a year, like Segment's ajs_anonymous_id
 const RULES_REFRESH_MS = 5 * 60 * 1000;  // how often rules are re-fetched (ETag makes it cheap)
 
 function callLine(obj) {
@@ -72,7 +75,40 @@ export class Touchpoint {
     this._record({ type: 'identify', userId: userId === undefined ? null : userId, traits: traits || {}, ts: Date.now() });
   }
 
-  reset() { this._record({ type: 'reset', ts: Date.now() }); }
+  reset() {
+    this._record({ type: 'reset', ts: Date.now() });
+    this._afterDrain(() => this._writeCookie());
+  }
+
+  alias(userId, previousId) { this._record({ type: 'alias', userId, previousId: previousId || '', ts: Date.now() }); }
+  register(properties) { this._record({ type: 'register', properties }); }
+  registerOnce(properties) { this._record({ type: 'register_once', properties }); }
+  unregister(key) { this._record({ type: 'unregister', key: String(key) }); }
+  // WeChat identities: kind is 'openid' | 'unionid' | 'appid'.
+  setExternalId(kind, value) { this._record({ type: 'external_id', kind: String(kind), value: String(value) }); }
+
+  // 'pending' holds events in memory (nothing stored or sent), 'granted' releases them, 'denied'
+  // drops them, wipes stored ids and stops tracking. The decision itself is remembered.
+  consent(state) {
+    if (this._platform) this._platform.storage.set(this._prefix + 'consent', String(state));
+    this._consentDecision = String(state);
+    this._record({ type: 'consent', state: String(state) });
+  }
+
+  // Decorates a link with this visitor's share ids (referral chains) and sends `share`.
+  // Synchronous: before init() it returns the url unchanged.
+  shareUrl(url, options = {}) {
+    if (!this._engine) return url;
+    this._drain();
+    let res = null;
+    this._timed(() => { res = this._call(() => this._engine.shareUrl(String(url), String(options.channel || ''), Date.now())); });
+    if (!res) return url;
+    this._apply(res.output);
+    return res.url;
+  }
+
+  // Session, campaign (first/last touch), referral chain and ids of this visitor.
+  visit() { return this._engine ? this._call(() => this._engine.visit()) || {} : {}; }
 
   // Sends everything queued now; resolves when those batches have an answer (or the SDK is not ready).
   flush() {
@@ -122,15 +158,25 @@ export class Touchpoint {
       onLog: (s) => this._log(s),
     });
     const config = { writeKey: opts.writeKey, seed: this._platform.randomSeed() };
-    for (const k of ['flushAt', 'flushInterval', 'flushBytes', 'maxQueueEvents', 'maxQueueBytes', 'compress'])
+    for (const k of ['flushAt', 'flushInterval', 'flushBytes', 'maxQueueEvents', 'maxQueueBytes', 'compress', 'sessionTimeout'])
       if (opts[k] !== undefined) config[k] = opts[k];
+    // A remembered decision wins over the page's default; 'granted' when neither says otherwise.
+    // A decision made by consent() before init() is the newest of all.
+    const early = this._consentDecision;
+    if (early) this._platform.storage.set(this._prefix + 'consent', early);
+    const consent = early || this._platform.storage.get(this._prefix + 'consent') || opts.consent;
+    if (consent !== undefined && consent !== null) config.consent = consent;
+    this._consentDecision = config.consent || 'granted';
+    // Sub-domains share the visitor through a first-party cookie (see cookieDomain).
+    const cookieId = this._platform.readCookie && this._platform.readCookie(COOKIE_NAME);
+    if (cookieId) config.anonymousId = cookieId;
     const engine = new this._core.Engine(JSON.stringify(config));
     const err = engine.error();
     if (err) { engine.delete(); throw new Error(`touchpoint.init: ${JSON.parse(err).message}`); }
     this._engine = engine;
 
     // Restore what an earlier page left: queue, identity, rule state; then its unsent calls.
-    const snap = this._platform.storage.get(this._prefix + 'state');
+    const snap = this._consentDecision === 'granted' ? this._platform.storage.get(this._prefix + 'state') : null;
     const cachedRules = this._readCachedRules();
     if (cachedRules) this._loadRules(cachedRules.body, 'cache');
     if (snap) this._apply(this._call(() => engine.restore(snap, Date.now())));
@@ -148,7 +194,12 @@ export class Touchpoint {
     if (opts.rules !== false) this._fetchRules();
     this._drain();
     this._apply(this._call(() => engine.tick(Date.now())));
-    this._log(`ready: anonymousId ${this.anonymousId()}, ${this._engineStats().queued} events restored`);
+    // ---- autotrack (js/src/autotrack/index.js): page views, clicks, exposure, scroll, engagement, forms
+    if (opts.autotrack !== false)
+      this._autotrack = installAutotrack({ track: (n, p) => this.track(n, p), page: (n, p) => this.page(n, p) }, opts.autotrack);
+    // ---- end autotrack
+    this._writeCookie();
+    this._log(`ready: anonymousId ${this.anonymousId()}, ${this._engineStats().queued} events queued`);
     return this;
   }
 
@@ -219,14 +270,15 @@ export class Touchpoint {
 
   _apply(out) {
     if (!out) return;
+    if (out.wipe) this._wipe();
+    if (out.replaceUrl && this._platform.replaceUrl) { this._platform.replaceUrl(out.replaceUrl); this._lastUrl = out.replaceUrl; }
     if (out.log) for (const line of out.log) this._log(line);
     if (out.errors) for (const e of out.errors) this._error(e.code, e.message, e);
     if (out.send && out.send.length) for (const s of out.send) this._send(s);
     if (out.rules && out.rules.length) this._rulesChanged(out.rules);
     // New events are made durable at once; other changes (deliveries, retries) are coalesced: a
     // stale snapshot only re-sends events the backend already has, and it dedupes on messageId.
-    if (out.accepted > 0) this._persist();
-    else if (out.persist) this._persistSoon();
+    if (out.persist) { if (out.accepted > 0) this._persist(); else this._persistSoon(); }
     this._arm(out.wake);
   }
 
@@ -248,6 +300,20 @@ export class Touchpoint {
 
   _keepaliveBytes() { let n = 0; for (const b of this._inFlight.values()) n += b; return n; }
 
+  // Consent denied: nothing of this visitor stays on the device (the decision itself does).
+  _wipe() {
+    for (const k of ['state', 'calls', 'rules']) this._platform.storage.remove(this._prefix + k);
+    if (this._platform.writeCookie) this._platform.writeCookie(COOKIE_NAME, '', { domain: this._opts.cookieDomain, maxAgeS: 0 });
+  }
+
+  _writeCookie() {
+    if (!this._platform.writeCookie || this._consentDecision !== 'granted' || this._opts.cookie === false) return;
+    const id = this.anonymousId();
+    if (id) this._platform.writeCookie(COOKIE_NAME, id, { domain: this._opts.cookieDomain, maxAgeS: COOKIE_MAX_AGE_S });
+  }
+
+  _afterDrain(fn) { queueMicrotask(() => { if (this._engine) { this._drain(); fn(); } }); }
+
   _persistSoon() {
     if (this._persistTimer) return;
     this._persistTimer = this._platform.setTimer(() => this._timed(() => this._persist()), PERSIST_COALESCE_MS);
@@ -255,6 +321,7 @@ export class Touchpoint {
 
   _persist() {
     if (this._persistTimer) { this._platform.clearTimer(this._persistTimer); this._persistTimer = null; }
+    if (this._consentDecision !== 'granted') return; // without consent nothing is stored
     const err = this._platform.storage.set(this._prefix + 'state', this._engine.snapshot());
     if (err) this._error('storage_failed', `could not persist the queue (${err}); events stay in memory`);
   }
@@ -280,7 +347,7 @@ export class Touchpoint {
     if (kind === 'online') { if (this._engine) this._apply(this._call(() => this._engine.tick(Date.now()))); return; }
     if (!this._engine) {
       // The core never loaded: keep the recorded calls for the next page.
-      if (this._lines.length && this._platform) {
+      if (this._lines.length && this._platform && this._consentDecision !== 'pending' && this._consentDecision !== 'denied') {
         const prev = this._platform.storage.get(this._prefix + 'calls');
         this._platform.storage.set(this._prefix + 'calls', (prev ? prev + '\n' : '') + this._lines.join('\n'));
         this._lines = [];

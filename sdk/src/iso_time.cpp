@@ -1,6 +1,5 @@
 #include "touchpoint/iso_time.hpp"
 
-#include <cstdio>
 
 namespace touchpoint {
 namespace {
@@ -49,9 +48,19 @@ std::string format_iso8601_ms(std::int64_t unix_ms) {
   const int sec = static_cast<int>((rem / 1000) % 60);
   const int min = static_cast<int>((rem / 60000) % 60);
   const int hour = static_cast<int>(rem / 3600000);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(y), m, d, hour, min, sec, ms);
-  return buf;
+  // Hand-formatted: snprintf would pull printf and its float formatting into the wasm (~6 KB).
+  std::string out = "0000-00-00T00:00:00.000Z";
+  auto put = [&](std::size_t at, int value, int width) {
+    for (int k = width - 1; k >= 0; --k, value /= 10) out[at + static_cast<std::size_t>(k)] = static_cast<char>('0' + value % 10);
+  };
+  put(0, static_cast<int>(y < 0 ? 0 : y > 9999 ? 9999 : y), 4);
+  put(5, static_cast<int>(m), 2);
+  put(8, static_cast<int>(d), 2);
+  put(11, hour, 2);
+  put(14, min, 2);
+  put(17, sec, 2);
+  put(20, ms, 3);
+  return out;
 }
 
 std::optional<std::int64_t> parse_iso8601_ms(std::string_view s) {

@@ -43,9 +43,10 @@ describe('dist/ in Node', () => {
     tp.track('early_2', { n: 2 });
     await tp.init({ writeKey: 'node-test', endpoint: collector.url, wasmBinary, rules: false });
     assert.ok(await tp.flush());
-    const events = await waitFor(async () => { const e = await collector.events(); return e.length >= 3 ? e : null; }, { what: '3 events' });
-    const names = events.map((e) => e.body.event || e.body.type);
-    assert.deepEqual(names, ['early_1', 'identify', 'early_2']);
+    const all = await waitFor(async () => { const e = await collector.events(); return e.length >= 4 ? e : null; }, { what: '4 events' });
+    const names = all.map((e) => e.body.event || e.body.type);
+    assert.deepEqual(names, ['session_start', 'early_1', 'identify', 'early_2']);
+    const events = all.slice(1);
     assert.equal(events[2].body.userId, 'user-7');
     assert.equal(events[0].body.userId, null);
     assert.equal(events[0].body.anonymousId, events[2].body.anonymousId);

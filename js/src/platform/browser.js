@@ -53,5 +53,19 @@ export function createBrowserPlatform() {
       };
     },
     currentUrl: () => window.location.href,
+    // Removes adopted web-view ids from the address bar without a navigation.
+    replaceUrl(url) { try { history.replaceState(history.state, '', url); } catch (e) { /* cross-origin or sandboxed */ } },
+    readCookie(name) {
+      try {
+        const m = document.cookie.match(new RegExp(`(?:^|; )${name}=([^;]*)`));
+        return m ? decodeURIComponent(m[1]) : null;
+      } catch (e) { return null; }
+    },
+    writeCookie(name, value, { domain, maxAgeS }) {
+      try {
+        document.cookie = `${name}=${encodeURIComponent(value)}; path=/; max-age=${maxAgeS}; SameSite=Lax` +
+          (domain ? `; domain=${domain}` : '') + (location.protocol === 'https:' ? '; Secure' : '');
+      } catch (e) { /* cookies disabled */ }
+    },
   };
 }

@@ -1,0 +1,13 @@
+// A bare page for browser tests of SDK features the shop does not exercise: init options come
+// from the query (?consent=pending&flushInterval=100), the SDK is window.touchpoint.
+import touchpoint from '/dist/touchpoint.mjs';
+
+const q = new URLSearchParams(location.search);
+const options = { writeKey: q.get('writeKey') || 'sdk-test', endpoint: location.origin, debug: q.has('debug') };
+if (q.has('consent')) options.consent = q.get('consent');
+if (q.has('flushInterval')) options.flushInterval = Number(q.get('flushInterval'));
+if (q.has('autotrack')) options.autotrack = q.get('autotrack') === 'true';
+window.touchpoint = touchpoint;
+window.errors = [];
+touchpoint.on('error', (e) => window.errors.push(e));
+window.touchpointReady = touchpoint.init(options).then(() => true, (e) => String(e));
