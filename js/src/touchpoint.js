@@ -10,7 +10,7 @@ const VERSION = '0.1.0';
 const KEEPALIVE_BUDGET = 64 * 1024;      // Chromium/Fetch spec: in-flight keepalive bodies per page
 const KEEPALIVE_NORMAL_MAX = 32 * 1024;  // normal sends also survive a navigation when small
 const MAX_PREINIT_CALLS = 1000;          // calls buffered before the core is ready (snippet pattern)
-const PERSIST_COALESCE_MS = 1000;       // deliveries re-persist the queue at most once a second
+const PERSIST_COALESCE_MS = 5000;       // deliveries re-persist the queue at most every 5 s (stale = deduped re-sends)
 const COOKIE_NAME = 'tp_anon';              // first-party cookie sharing anonymousId across sub-domains
 const COOKIE_MAX_AGE_S = 365 * 24 * 3600;    // a year, like Segment's ajs_anonymous_id
 const RULES_REFRESH_MS = 5 * 60 * 1000;  // how often rules are re-fetched (ETag makes it cheap)
