@@ -11,13 +11,9 @@
 #include <string_view>
 #include <vector>
 
-namespace touchpoint::rules {
+#include "touchpoint/rules/rule_error.hpp"
 
-// A rejected rule set is described by JSON pointer + message, e.g. {"/tags/3/when", "unknown operator \"foo\""}.
-struct RuleError {
-  std::string path;
-  std::string message;
-};
+namespace touchpoint::rules {
 
 class TagEngine {
  public:
@@ -39,6 +35,14 @@ class TagEngine {
   //  "scores":[{"id","value","grade","previous_grade"}], "stages":[{"id","from","to","rule"}]}
   // (keys with nothing to report are omitted; an empty object means nothing changed).
   nlohmann::json process(const nlohmann::json& event, std::int64_t t_ms);
+
+  // Fast path for replay and the wasm boundary: the same as process(), but reads the event from
+  // JSON text, scanning it once and decoding only the paths the rules read. The event time is its
+  // "timestamp" (ISO-8601 string or epoch ms), else `default_t_ms`. Fills *changes when given
+  // (skipping the JSON building otherwise). Returns false with *error, processing nothing, when
+  // the text is not a JSON object or its timestamp is malformed.
+  bool process_text(std::string_view event_json, std::int64_t default_t_ms, nlohmann::json* changes,
+                    std::string* error);
 
   // Re-evaluates time-dependent tags at t_ms without an event (windows slide, scores decay).
   nlohmann::json advance(std::int64_t t_ms);
@@ -62,6 +66,13 @@ class TagEngine {
   std::string snapshot() const;
   bool restore(std::string_view snapshot, std::string* error);
   void clear_state();  // logout / reset
+
+  std::uint64_t events_processed() const;
+  // The engine's clock: the latest time seen by process()/advance() (it never runs backwards:
+  // an event older than that is processed at that time). nullopt before the first.
+  std::optional<std::int64_t> current_time() const;
+  // Approximate bytes held by the visitor's rule state (windows, value maps, tags), not the rules.
+  std::size_t state_memory_bytes() const;
 
  private:
   struct Impl;

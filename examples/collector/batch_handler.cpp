@@ -1,0 +1,143 @@
+#include "batch_handler.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "batch_parser.hpp"
+#include "gzip_body.hpp"
+#include "json_response.hpp"
+
+namespace touchpoint::collector {
+namespace {
+
+// A response naming every rejected event of a 1 MB batch of junk could be tens of MB; past this
+// many the list is cut and "rejectedTotal" gives the full count.
+constexpr std::size_t kMaxRejectedListed = 1000;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool header_says_gzip(const httplib::Request& req) {
+  const std::string encoding = req.get_header_value("Content-Encoding");
+  return encoding.find("gzip") != std::string::npos;
+}
+
+}  // namespace
+
+BatchHandler::BatchHandler(EventStore& store, FaultInjector* faults, std::size_t max_body_bytes, bool quiet)
+    : store_(store), faults_(faults), max_body_bytes_(max_body_bytes), quiet_(quiet) {}
+
+void BatchHandler::handle(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
+  const std::int64_t received_at_ms = now_ms();
+  const std::string limit_text = std::to_string(max_body_bytes_) + " bytes";
+
+  // httplib rejects a Content-Length over the payload limit itself (draining the body, status 413)
+  // and gunzips "Content-Encoding: gzip" bodies before they reach us, so `body` is bounded here
+  // after decompression. With a Content-Length the rest of an oversized body is drained so the
+  // 413 reaches the client instead of a connection reset; without one (chunked) reading stops.
+  std::string body;
+  bool over_limit = false;
+  const bool length_known = req.has_header("Content-Length");
+  auto receive = [&](const char* data, std::size_t length) {
+    if (over_limit) return length_known;
+    if (body.size() + length > max_body_bytes_) {
+      over_limit = true;
+      std::string().swap(body);
+      return length_known;
+    }
+    body.append(data, length);
+    return true;
+  };
+  if (req.is_multipart_form_data()) {
+    // httplib insists on its multipart reader for these; drain the parts, then refuse.
+    reader([](const httplib::MultipartFormData&) { return true; }, receive);
+    if (over_limit || res.status == 413) res.set_header("Connection", "close");
+    return send_error(res, 415, "unsupported_media_type", "a batch is a JSON or gzip body, not a form");
+  }
+  const bool read_ok = reader(receive);
+  if (over_limit || res.status == 413) {
+    res.set_header("Connection", "close");
+    return send_error(res, 413, "body_too_large", "batch body is over the limit of " + limit_text);
+  }
+  if (!read_ok) {
+    res.set_header("Connection", "close");
+    if (res.status == 415)
+      return send_error(res, 415, "unsupported_encoding", "Content-Encoding must be gzip, deflate or br");
+    return send_error(res, 400, "body_unreadable", "the request body could not be read or decoded");
+  }
+
+  if (faults_) {
+    const FaultDecision fault = faults_->next_batch_request();
+    if (fault.hang_ms > 0) faults_->hang(fault.hang_ms);
+    if (fault.status != 0) {
+      if (fault.retry_after_s >= 0) res.set_header("Retry-After", std::to_string(fault.retry_after_s));
+      return send_error(res, fault.status, "fault_injected",
+                        "fault mode: answering " + std::to_string(fault.status));
+    }
+  }
+
+  BatchRecord batch;
+  batch.received_at_ms = received_at_ms;
+  batch.wire_bytes = body.size();
+  batch.gzip = header_says_gzip(req);
+  // httplib already gunzipped a Content-Encoding body; the wire size is its Content-Length.
+  if (batch.gzip && length_known) batch.wire_bytes = req.get_header_value<std::uint64_t>("Content-Length");
+  if (req.has_param("writeKey")) batch.write_key = req.get_param_value("writeKey");
+
+  std::string json_text;
+  if (looks_gzipped(body)) {
+    batch.gzip = true;
+    const GunzipStatus status = gunzip_bounded(body, max_body_bytes_, &json_text);
+    if (status == GunzipStatus::too_large)
+      return send_error(res, 413, "body_too_large", "gunzipped batch body is over the limit of " + limit_text);
+    if (status != GunzipStatus::ok)
+      return send_error(res, 400, "invalid_gzip", std::string("gzip body is ") + to_string(status));
+  } else {
+    json_text = std::move(body);
+  }
+  std::string().swap(body);
+  batch.json_bytes = json_text.size();
+
+  ParsedBatch parsed;
+  if (auto error = parse_batch(std::move(json_text), &parsed)) return send_error(res, 400, error->code, error->message);
+  batch.sent_at = parsed.sent_at;
+  if (!batch.write_key) batch.write_key = parsed.write_key;
+  batch.event_count = parsed.event_count;
+  batch.rejected = parsed.rejected.size();
+  batch.dropped = parsed.dropped;
+
+  StoreResult stored;
+  try {
+    stored = store_.store_batch(batch, parsed.events);
+  } catch (const SqliteError& e) {
+    std::fprintf(stderr, "touchpoint-collector: storing a batch failed: %s\n", e.what());
+    // A locked or busy database clears up by itself: tell the SDK when to come back.
+    if (e.code == SQLITE_BUSY || e.code == SQLITE_LOCKED) {
+      res.set_header("Retry-After", "1");
+      return send_error(res, 503, "storage_busy", "the event database is busy; retry later");
+    }
+    return send_error(res, 500, "storage_error", "the event database failed to store the batch");
+  }
+
+  nlohmann::json rejected = nlohmann::json::array();
+  for (std::size_t i = 0; i < parsed.rejected.size() && i < kMaxRejectedListed; ++i) {
+    const RejectedEvent& r = parsed.rejected[i];
+    rejected.push_back({{"index", r.index}, {"code", r.code}, {"field", r.field}, {"message", r.message}});
+  }
+  nlohmann::json answer = {
+      {"accepted", stored.accepted}, {"duplicates", stored.duplicates}, {"rejected", std::move(rejected)}};
+  if (parsed.rejected.size() > kMaxRejectedListed) answer["rejectedTotal"] = parsed.rejected.size();
+  send_json(res, 200, answer);
+
+  if (!quiet_) {
+    std::fprintf(stderr, "batch %lld: %zu events, %zu accepted, %zu duplicates, %zu rejected, %lld dropped; %zu B%s\n",
+                 static_cast<long long>(stored.batch_id), parsed.event_count, stored.accepted, stored.duplicates,
+                 parsed.rejected.size(), static_cast<long long>(batch.dropped.total), batch.wire_bytes,
+                 batch.gzip ? " gzip" : "");
+  }
+}
+
+}  // namespace touchpoint::collector

@@ -1,0 +1,181 @@
+// touchpoint-collector: the reference private-domain backend for the Touchpoint SDK.
+// Receives batches (POST /v1/batch), stores them in SQLite, serves rules and recomputed user
+// profiles, static demo files, and — in --fault-mode only — test hooks. See docs/collector.md.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
+
+#include <atomic>
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "batch_handler.hpp"
+#include "collector_options.hpp"
+#include "cors.hpp"
+#include "event_queries.hpp"
+#include "event_store.hpp"
+#include "fault_mode.hpp"
+#include "http.hpp"
+#include "json_response.hpp"
+#include "rules_source.hpp"
+#include "static_files.hpp"
+#include "user_profiles.hpp"
+
+namespace tc = touchpoint::collector;
+
+namespace {
+
+// httplib serves each connection on one pool thread for its whole keep-alive life; a browser
+// opens up to 6 per origin, so twice httplib's 8-thread default leaves room for a page, a test
+// runner and a fault-mode hang at once, while still bounding the threads.
+constexpr std::size_t kWorkerThreads = 16;
+// Slow-client bounds (nginx's client_body_timeout is 60 s; a batch is small, 10 s is plenty).
+constexpr time_t kReadTimeoutSeconds = 10;
+constexpr time_t kWriteTimeoutSeconds = 10;
+constexpr time_t kKeepAliveSeconds = 5;
+constexpr std::size_t kKeepAliveMaxRequests = 100;
+
+const char* error_code_for(int status) {
+  switch (status) {
+    case 400: return "bad_request";
+    case 404: return "not_found";
+    case 405: return "method_not_allowed";
+    case 413: return "body_too_large";
+    case 414: return "uri_too_long";
+    case 415: return "unsupported_media_type";
+    case 416: return "range_not_satisfiable";
+    case 500: return "internal_error";
+    default: return "http_error";
+  }
+}
+
+void configure_server(httplib::Server& server, const tc::CollectorOptions& options) {
+  server.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  server.set_read_timeout(kReadTimeoutSeconds, 0);
+  server.set_write_timeout(kWriteTimeoutSeconds, 0);
+  server.set_keep_alive_timeout(kKeepAliveSeconds);
+  server.set_keep_alive_max_count(kKeepAliveMaxRequests);
+  server.set_payload_max_length(options.max_body_bytes);
+
+  // Every error httplib produces itself (bad request line, 413, unknown route...) gets a JSON body
+  // like our own errors; handlers that already wrote one keep it.
+  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty() && !res.content_provider_) {
+      tc::send_error(res, res.status, error_code_for(res.status),
+                     "HTTP " + std::to_string(res.status));
+    }
+  });
+  server.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr error) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    std::fprintf(stderr, "touchpoint-collector: %s %s failed: %s\n", req.method.c_str(), req.path.c_str(), what.c_str());
+    tc::send_error(res, 500, "internal_error", "the collector failed to handle this request");
+  });
+  server.set_post_routing_handler(
+      [](const httplib::Request& req, httplib::Response& res) { tc::add_cors_headers(req, res); });
+}
+
+bool is_directory(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string message;
+  int exit_code = 0;
+  const auto parsed = tc::parse_collector_options(argc, argv, &message, &exit_code);
+  if (!parsed) {
+    std::fputs(message.c_str(), exit_code == 0 ? stdout : stderr);
+    return exit_code;
+  }
+  const tc::CollectorOptions& options = *parsed;
+  for (const std::string& dir : options.static_dirs) {
+    if (!is_directory(dir)) {
+      std::fprintf(stderr, "touchpoint-collector: --static %s is not a directory\n", dir.c_str());
+      return 2;
+    }
+  }
+
+  // Signals are taken by one thread with sigwait (below); block them before any thread starts so
+  // every thread inherits the mask. A client hanging up mid-response must not kill the process.
+  // A shell starts background jobs with SIGINT ignored, and an ignored signal never reaches
+  // sigwait: restore the default disposition first (blocked, so it cannot kill us).
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::unique_ptr<tc::EventStore> store;
+  try {
+    store = std::make_unique<tc::EventStore>(options.db_path);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "touchpoint-collector: cannot open database: %s\n", e.what());
+    return 1;
+  }
+  tc::RulesSource rules(options.rules_path);
+  if (rules.configured() && !rules.current())
+    std::fprintf(stderr, "touchpoint-collector: warning: rules file %s is missing or invalid; /v1/rules answers 503\n",
+                 options.rules_path.c_str());
+  tc::FaultInjector faults;
+  tc::StaticFiles static_files(options.static_dirs);
+  tc::BatchHandler batches(*store, options.fault_mode ? &faults : nullptr, options.max_body_bytes, options.quiet);
+
+  httplib::Server server;
+  configure_server(server, options);
+  server.Post("/v1/batch", [&batches](const httplib::Request& req, httplib::Response& res,
+                                      const httplib::ContentReader& reader) { batches.handle(req, res, reader); });
+  tc::register_rules_routes(server, rules);
+  tc::register_user_routes(server, *store, rules);
+  tc::register_event_query_routes(server, *store, options.fault_mode);
+  if (options.fault_mode) tc::register_fault_routes(server, faults);
+  tc::register_cors(server);
+  tc::register_static_routes(server, static_files);  // last: it catches every other GET
+
+  const int port = options.port == 0 ? server.bind_to_any_port(options.host)
+                                     : (server.bind_to_port(options.host, options.port) ? options.port : -1);
+  if (port <= 0) {
+    std::fprintf(stderr, "touchpoint-collector: cannot listen on %s:%d\n", options.host.c_str(), options.port);
+    return 1;
+  }
+
+  std::atomic<bool> stop_requested{false};
+  std::thread signal_waiter([&] {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    stop_requested = true;
+    faults.shutdown();  // release fault-mode hangs so workers can finish
+    server.stop();
+  });
+
+  // Tests and scripts wait for this exact line; the port is the real one when --port 0.
+  std::printf("touchpoint-collector listening on http://%s:%d\n", options.host.c_str(), port);
+  std::fflush(stdout);
+  if (options.fault_mode) std::fprintf(stderr, "touchpoint-collector: fault mode is ON (test only)\n");
+
+  const bool listened = server.listen_after_bind();
+  const bool stopped_by_signal = stop_requested.load();
+  if (!stopped_by_signal) kill(getpid(), SIGTERM);  // wake the signal thread so it can be joined
+  signal_waiter.join();
+  if (!listened && !stopped_by_signal) {
+    std::fprintf(stderr, "touchpoint-collector: server stopped unexpectedly\n");
+    return 1;
+  }
+  std::fprintf(stderr, "touchpoint-collector: stopped\n");
+  return 0;
+}

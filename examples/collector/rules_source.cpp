@@ -1,0 +1,101 @@
+#include "rules_source.hpp"
+
+#include <sys/stat.h>
+
+#include <touchpoint/rules/tag_engine.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "etag.hpp"
+#include "json_response.hpp"
+
+namespace touchpoint::collector {
+namespace {
+
+// FNV-1a, 64-bit: a content hash only has to change when the bytes do (the length is added to the
+// tag as well); no cryptographic strength is needed for a cache validator.
+std::uint64_t fnv1a64(const std::string& bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+std::string strong_etag(const std::string& content) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "\"r-%016llx-%zx\"", static_cast<unsigned long long>(fnv1a64(content)),
+                content.size());
+  return buf;
+}
+
+}  // namespace
+
+RulesSource::RulesSource(std::string path) : path_(std::move(path)) {}
+
+std::shared_ptr<const RulesSnapshot> RulesSource::current() {
+  if (path_.empty()) return nullptr;
+  std::lock_guard<std::mutex> lock(mutex_);
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) != 0) {
+    if (stamp_) std::fprintf(stderr, "touchpoint-collector: rules file %s is gone; keeping the last version\n", path_.c_str());
+    stamp_.reset();
+    return snapshot_;
+  }
+  const FileStamp stamp{static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec,
+                        static_cast<std::int64_t>(st.st_size), static_cast<std::uint64_t>(st.st_ino)};
+  if (stamp_ && *stamp_ == stamp) return snapshot_;
+  stamp_ = stamp;
+
+  std::ifstream in(path_, std::ios::binary);
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  if (!in.good() && !in.eof()) {
+    std::fprintf(stderr, "touchpoint-collector: cannot read rules file %s\n", path_.c_str());
+    return snapshot_;
+  }
+  std::string content = bytes.str();
+  // Compiled with the SDK's own engine: a rule set that devices would reject never goes out.
+  touchpoint::rules::TagEngine engine;
+  const std::vector<touchpoint::rules::RuleError> errors = engine.load(content);
+  if (!errors.empty()) {
+    std::fprintf(stderr, "touchpoint-collector: rules file %s does not compile (%zu errors); %s\n", path_.c_str(),
+                 errors.size(), snapshot_ ? "keeping the last good version" : "no rules served until it is fixed");
+    for (std::size_t i = 0; i < errors.size() && i < 10; ++i)
+      std::fprintf(stderr, "  %s: %s\n", errors[i].path.c_str(), errors[i].message.c_str());
+    return snapshot_;
+  }
+  auto next = std::make_shared<RulesSnapshot>();
+  next->version = engine.version();
+  next->etag = strong_etag(content);
+  next->content = std::move(content);
+  snapshot_ = std::move(next);
+  return snapshot_;
+}
+
+void register_rules_routes(httplib::Server& server, RulesSource& rules) {
+  server.Get("/v1/rules", [&rules](const httplib::Request& req, httplib::Response& res) {
+    if (!rules.configured())
+      return send_error(res, 404, "rules_not_configured", "this collector was started without --rules FILE");
+    const auto snapshot = rules.current();
+    if (!snapshot) {
+      res.set_header("Retry-After", "5");
+      return send_error(res, 503, "rules_unavailable", "the rules file is missing or is not valid JSON");
+    }
+    res.set_header("ETag", snapshot->etag);
+    // Clients may keep a copy but must revalidate: a rule change should reach them on next fetch.
+    res.set_header("Cache-Control", "no-cache");
+    if (req.has_header("If-None-Match") && if_none_match_hits(req.get_header_value("If-None-Match"), snapshot->etag)) {
+      res.status = 304;
+      return;
+    }
+    res.status = 200;
+    res.set_content(snapshot->content, "application/json");
+  });
+}
+
+}  // namespace touchpoint::collector

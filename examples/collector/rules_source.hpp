@@ -1,0 +1,52 @@
+// The rule set served at GET /v1/rules: read from --rules FILE, re-read when the file changes,
+// compiled with the SDK's TagEngine before it replaces the version in force, and tagged with a
+// strong ETag so SDKs revalidate with If-None-Match and get 304 while nothing changed.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "http.hpp"
+
+namespace touchpoint::collector {
+
+struct RulesSnapshot {
+  std::string content;  // the file's bytes
+  std::string etag;     // quoted: "r-<FNV-1a 64 of the bytes>-<length in hex>"
+  std::string version;  // the rule set's "version", "" if it has none
+};
+
+class RulesSource {
+ public:
+  explicit RulesSource(std::string path);  // "" = no rules configured
+
+  bool configured() const { return !path_.empty(); }
+  const std::string& path() const { return path_; }
+
+  // The rule set in force, re-reading the file if its mtime/size/inode changed. A file that does
+  // not compile (half-written by an editor, a typo in a rule) keeps the last good version in
+  // force, with the errors on stderr. Null if no valid version was ever read.
+  std::shared_ptr<const RulesSnapshot> current();
+
+ private:
+  struct FileStamp {
+    std::int64_t mtime_ns = 0;
+    std::int64_t size = -1;
+    std::uint64_t inode = 0;
+    bool operator==(const FileStamp& o) const {
+      return mtime_ns == o.mtime_ns && size == o.size && inode == o.inode;
+    }
+  };
+
+  std::string path_;
+  std::mutex mutex_;
+  std::optional<FileStamp> stamp_;  // of the last read attempt
+  std::shared_ptr<const RulesSnapshot> snapshot_;
+};
+
+// GET /v1/rules with ETag / If-None-Match (304) and Cache-Control: no-cache.
+void register_rules_routes(httplib::Server& server, RulesSource& rules);
+
+}  // namespace touchpoint::collector

@@ -1,0 +1,109 @@
+#include "user_profiles.hpp"
+
+#include <touchpoint/iso_time.hpp>
+#include <touchpoint/rules/tag_engine.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "json_response.hpp"
+
+namespace touchpoint::collector {
+namespace {
+
+using nlohmann::json;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Events the SDK itself emits without running them through its TagEngine (sdk/src/engine.cpp:
+// session_start is pushed before rules see anything, tags_changed reports rule output and is
+// never fed back). Replaying them would let the server fire rules the device never fired.
+bool sdk_skips_in_rules(const StoredEvent& stored, const json& event) {
+  if (stored.type != "track") return false;
+  auto name = event.find("event");
+  if (name == event.end() || !name->is_string()) return false;
+  const auto& s = name->get_ref<const std::string&>();
+  return s == "session_start" || s == "tags_changed";
+}
+
+std::optional<std::int64_t> parse_at(const std::string& text) {
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos && text.size() <= 15)
+    return std::stoll(text);
+  return touchpoint::parse_iso8601_ms(text);
+}
+
+void answer_profile(EventStore& store, RulesSource& rules, const httplib::Request& req, httplib::Response& res) {
+  const std::string id = req.matches[1];
+  std::optional<std::int64_t> at;
+  if (req.has_param("at")) {
+    at = parse_at(req.get_param_value("at"));
+    if (!at) return send_error(res, 400, "invalid_at", "at must be an ISO-8601 date-time or unix milliseconds");
+  }
+
+  const std::vector<StoredEvent> events = store.events_of_identity(id);
+  if (events.empty()) return send_error(res, 404, "user_not_found", "no stored events for \"" + id + "\"");
+
+  touchpoint::rules::TagEngine engine;
+  const auto snapshot = rules.current();
+  if (snapshot) {
+    const auto errors = engine.load(snapshot->content);
+    if (!errors.empty()) {
+      json list = json::array();
+      for (const auto& e : errors) list.push_back({{"path", e.path}, {"message", e.message}});
+      send_json(res, 500,
+                {{"error", {{"code", "rules_invalid"}, {"message", "the rules in force do not compile"}}},
+                 {"errors", std::move(list)}});
+      return;
+    }
+  }
+
+  // Identify traits accumulate the way the SDK's identity store merges them.
+  json user_traits = json::object();
+  std::int64_t last_t = 0;
+  std::size_t replayed = 0;
+  for (const StoredEvent& stored : events) {
+    const std::int64_t t = stored.timestamp_ms.value_or(stored.received_at_ms);
+    if (at && t > *at) break;  // a profile "as of" `at`: later events have not happened yet
+    const json event = json::parse(stored.body, nullptr, false);
+    if (!event.is_object() || sdk_skips_in_rules(stored, event)) continue;
+    if (stored.type == "identify") {
+      auto traits = event.find("traits");
+      if (traits != event.end() && traits->is_object()) {
+        for (auto it = traits->begin(); it != traits->end(); ++it) user_traits[it.key()] = it.value();
+        engine.set_user_traits(user_traits);
+      }
+    }
+    engine.process(event, t);
+    last_t = std::max(last_t, t);
+    ++replayed;
+  }
+  // Windows slide and scores decay up to the evaluation time, as on a device left open.
+  const std::int64_t t_eval = at.value_or(std::max(now_ms(), last_t));
+  engine.advance(t_eval);
+
+  send_json(res, 200,
+            {{"id", id},
+             {"events", events.size()},
+             {"replayed", replayed},
+             {"rules_version", snapshot ? json(snapshot->version) : json(nullptr)},
+             {"at", touchpoint::format_iso8601_ms(t_eval)},
+             {"tags", engine.tags()},
+             {"traits", engine.traits()},
+             {"scores", engine.scores(t_eval)},
+             {"stages", engine.stages()}});
+}
+
+}  // namespace
+
+void register_user_routes(httplib::Server& server, EventStore& store, RulesSource& rules) {
+  server.Get(R"(/v1/users/([^/]+))", [&store, &rules](const httplib::Request& req, httplib::Response& res) {
+    answer_profile(store, rules, req, res);
+  });
+}
+
+}  // namespace touchpoint::collector
