@@ -5,7 +5,7 @@ const N = 5000;
 const props = () => ({ sku: 'A-1001', category: 'health', price: 129.5, tags: ['new', 'promo'], page: '/p/1001' });
 
 async function run() {
-  await touchpoint.init({ writeKey: 'bench', endpoint: location.origin, rules: false });
+  await touchpoint.init({ writeKey: 'bench', endpoint: location.origin, rules: false, autotrack: false });
   // Warm-up (JIT, wasm tier-up), then reset the counters.
   for (let i = 0; i < 500; i++) touchpoint.track('warmup', props());
   await touchpoint.flush();

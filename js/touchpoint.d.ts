@@ -40,7 +40,7 @@ export interface InitOptions {
   /** false: do not write the tp_anon cookie. */
   cookie?: boolean;
   /** Automatic touchpoint tracking (see docs/autotrack.md); false disables all of it. */
-  autotrack?: false | { pageviews?: boolean; clicks?: boolean; autocapture?: boolean; exposure?: boolean; scroll?: boolean; engagement?: boolean; forms?: boolean };
+  autotrack?: false | { pageviews?: boolean; clicks?: boolean; autocapture?: boolean; exposure?: boolean; scroll?: boolean; engagement?: boolean | { onHidden?: boolean }; forms?: boolean };
   /** A platform adapter (see createBrowserPlatform / createNodePlatform / createMiniProgramPlatform). */
   platform?: Platform;
   /** Node only: a {getItem,setItem,removeItem} store for the queue (default: memory). */

@@ -1,17 +1,31 @@
-// The demo shop: a hash-routed SPA (list → product → cart → order done) that tracks what a
-// private-domain operator wants to see, and shows what the SDK sent.
+// The demo shop: an SPA (list → product → cart → order done on hash routes, plus a "join the
+// member group" page on a pushState route, ?view=join) that tracks what a private-domain operator
+// wants to see, and shows what the SDK sent. Page views, scroll depth, exposure of the
+// data-tp-expose banners, data-tp-event clicks, form submits and page_leave come from autotrack;
+// the shop itself only tracks its commerce events.
 import touchpoint from '../../dist/touchpoint.mjs';
-import { PRODUCTS } from './products.js';
+import { DETAIL_SECTIONS, PRODUCTS } from './products.js';
 
 const $ = (id) => document.getElementById(id);
+const params = new URLSearchParams(location.search);
 const cart = JSON.parse(sessionStorage.getItem('demo-cart') || '[]');
-let delivered = { events: 0, batches: 0 };
+const delivered = { events: 0, batches: 0 };
 
 function log(text) {
   const li = document.createElement('li');
   li.textContent = `${new Date().toLocaleTimeString()} ${text}`;
   $('log').prepend(li);
   while ($('log').children.length > 50) $('log').lastChild.remove();
+}
+
+// Demo panel only: log every track()/page() call made on this instance, autotrack's included
+// (it calls touchpoint.track/page). An app does not need this.
+for (const method of ['track', 'page']) {
+  const original = touchpoint[method].bind(touchpoint);
+  touchpoint[method] = (name, props) => {
+    log(`${method} ${name ?? ''} ${JSON.stringify(props ?? {})}`);
+    return original(name, props);
+  };
 }
 
 function refreshPanel() {
@@ -23,11 +37,6 @@ function refreshPanel() {
   $('cart-count').textContent = String(cart.length);
 }
 
-function track(event, props) {
-  touchpoint.track(event, props);
-  log(`track ${event} ${JSON.stringify(props)}`);
-}
-
 function el(tag, attrs = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
@@ -35,30 +44,59 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+// Shown on health products once the visitor has the interest:health tag (rules from the backend).
+function couponBanner() {
+  const code = 'HEALTH-199-30';
+  return el('div', { class: 'coupon', id: 'coupon', 'data-tp-expose': 'coupon_banner', 'data-tp-coupon': code },
+    '健康达人专享券：满199减30 — a coupon because you love health products ',
+    el('button', { type: 'button', 'data-tp-event': 'coupon_claim', 'data-tp-coupon': code }, '领取 Claim'));
+}
+
+function updateCoupon() {
+  const slot = $('coupon-slot');
+  if (!slot) return;
+  const want = touchpoint.tags().includes('interest:health') && slot.dataset.category === 'health';
+  if (want && !slot.firstChild) slot.append(couponBanner());
+  if (!want) slot.replaceChildren();
+}
+
 const routes = {
   list() {
+    const banner = el('a', { href: '?view=join', 'data-nav': '', class: 'join-banner', id: 'join-banner',
+      'data-tp-expose': 'join_banner', 'data-tp-position': 'list_top' }, '加入会员群，领 30 元新人券 → Join the member group');
     const grid = el('div', { class: 'grid' });
     for (const p of PRODUCTS) {
       grid.append(el('div', { class: 'card' }, el('a', { href: `#/p/${p.sku}` }, p.name), el('p', { class: 'price' }, `¥${p.price}`)));
     }
-    return { title: '商品列表 Products', node: el('section', {}, el('h1', {}, '商品列表 Products'), grid) };
+    return { title: '商品列表 Products', node: el('section', {}, banner, el('h1', {}, '商品列表 Products'), grid) };
   },
   product(sku) {
     const p = PRODUCTS.find((x) => x.sku === sku);
     if (!p) return routes.list();
-    track('product_view', { sku: p.sku, category: p.category, price: p.price, tags: p.tags, page: location.hash });
+    touchpoint.track('product_view', { sku: p.sku, category: p.category, price: p.price, tags: p.tags, page: location.hash });
     const add = el('button', { id: 'add-to-cart', type: 'button' }, '加入购物车 Add to cart');
     add.addEventListener('click', () => {
       cart.push(p.sku);
       sessionStorage.setItem('demo-cart', JSON.stringify(cart));
-      track('add_to_cart', { sku: p.sku, category: p.category, price: p.price, quantity: 1 });
+      touchpoint.track('add_to_cart', { sku: p.sku, category: p.category, price: p.price, quantity: 1 });
       refreshPanel();
     });
+    // Declarative click tracking: no code, the data-tp-* attributes are the properties.
+    const share = el('button', { id: 'share', type: 'button', 'data-tp-event': 'share_click', 'data-tp-sku': p.sku,
+      'data-tp-channel': 'wechat_friend' }, el('span', { class: 'icon', 'aria-hidden': 'true' }, '↗ '), '分享给好友 Share');
+    const other = PRODUCTS.find((x) => x.category === p.category && x.sku !== p.sku) || PRODUCTS[0];
+    const related = el('a', { href: `#/p/${other.sku}`, id: 'related-link' },
+      `相关推荐   Related:\n   ${other.name} — 同类热销好物，群内专享价，点击查看详情、规格参数和真实用户评价 (limited-time group price)`);
+    const details = DETAIL_SECTIONS.map(([h, t]) => el('section', { class: 'detail' }, el('h2', {}, h), el('p', {}, t)));
+    // At the bottom of a long page: exposed only once the visitor scrolls down to it.
+    const qr = el('div', { class: 'qr-banner', id: 'group-qr', 'data-tp-expose': 'group_qr_banner', 'data-tp-sku': p.sku,
+      'data-tp-position': 'product_bottom' },
+    el('div', { class: 'qr', 'aria-hidden': 'true' }),
+    el('p', {}, '扫码加入「健康好物」会员群，领新人券 Scan to join the member group'),
+    el('button', { type: 'button', id: 'save-qr', 'data-tp-event': 'group_qr_click', 'data-tp-sku': p.sku }, '保存二维码 Save QR'));
     const node = el('section', {}, el('h1', {}, p.name), el('p', { class: 'price' }, `¥${p.price}`),
-      el('p', {}, `Category: ${p.category}`), add);
-    if (touchpoint.tags().includes('interest:health') && p.category === 'health') {
-      node.append(el('div', { class: 'coupon', id: 'coupon' }, '健康达人专享券：满199减30 — a coupon because you love health products'));
-    }
+      el('p', {}, `Category: ${p.category}`), el('div', { id: 'coupon-slot', 'data-category': p.category }), add, share,
+      ...details, el('p', {}, related), qr);
     return { title: p.name, node };
   },
   cart() {
@@ -68,7 +106,7 @@ const routes = {
     buy.addEventListener('click', () => {
       if (!items.length) return;
       const orderId = `O-${Date.now().toString(36)}`;
-      track('order_completed', { order_id: orderId, total: Math.round(total * 100) / 100, currency: 'CNY',
+      touchpoint.track('order_completed', { order_id: orderId, total: Math.round(total * 100) / 100, currency: 'CNY',
         products: items.map((p) => ({ sku: p.sku, price: p.price, category: p.category })) });
       cart.length = 0;
       sessionStorage.setItem('demo-cart', '[]');
@@ -81,28 +119,62 @@ const routes = {
   done() {
     return { title: '下单成功 Thank you', node: el('section', {}, el('h1', {}, '下单成功 Thank you!'), el('a', { href: '#/' }, 'Back to the shop')) };
   },
+  // A pushState route. Autotrack records form_submit with the form's id, name, action, method and
+  // field count; the values typed here never leave the page.
+  join() {
+    const form = el('form', { id: 'join-form', name: 'join', action: 'join', method: 'post', 'data-tp-group': 'health_vip' },
+      el('label', {}, '称呼 Name ', el('input', { name: 'name', id: 'join-name', autocomplete: 'name', required: '' })),
+      el('label', {}, '手机号 Phone ', el('input', { name: 'phone', id: 'join-phone', type: 'tel', autocomplete: 'tel',
+        required: '', pattern: '1[0-9]{10}', placeholder: '13800000000' })),
+      el('input', { type: 'hidden', name: 'join_src_hidden', value: 'h5-shop-join-src' }),
+      el('button', { type: 'submit', id: 'join-submit' }, '加入会员群 Join'));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault(); // the demo posts nothing
+      form.replaceWith(el('p', { id: 'join-done', class: 'coupon' }, '已提交，群主会尽快加你 Thanks — the group owner will add you soon.'));
+    });
+    return { title: '加入会员群 Join the group', node: el('section', {}, el('h1', {}, '加入会员群 Join the member group'),
+      el('p', {}, '每周群内秒杀、新品试用和一对一健康顾问。Weekly flash sales, new-product trials and a personal adviser.'),
+      form, el('p', {}, el('a', { href: '#/', id: 'back-to-shop' }, '← 返回商城 Back to the shop'))) };
+  },
 };
 
+// Hash routes win (they keep working from any query); otherwise ?view=join; otherwise the list.
+let shown = null;
 function render() {
-  const h = location.hash.replace(/^#/, '') || '/';
+  const key = location.search + location.hash;
+  if (key === shown) return; // popstate and hashchange both fire for one hash navigation
+  shown = key;
+  const h = location.hash.replace(/^#/, '');
   let view;
   if (h.startsWith('/p/')) view = routes.product(decodeURIComponent(h.slice(3)));
   else if (h === '/cart') view = routes.cart();
   else if (h === '/done') view = routes.done();
+  else if (!h && new URLSearchParams(location.search).get('view') === 'join') view = routes.join();
   else view = routes.list();
-  document.title = `${view.title} — Touchpoint Shop`;
+  document.title = view.title; // autotrack names the page view after the title
   $('view').replaceChildren(view.node);
-  touchpoint.page(view.title, { route: h });
-  log(`page ${view.title}`);
+  window.scrollTo(0, 0);
+  updateCoupon();
   refreshPanel();
 }
+
+// Links marked data-nav change the route with history.pushState (no reload, no hashchange).
+document.addEventListener('click', (e) => {
+  const a = e.target.closest && e.target.closest('a[data-nav]');
+  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey) return;
+  e.preventDefault();
+  history.pushState(null, '', a.href);
+  render();
+});
+window.addEventListener('popstate', render);
+window.addEventListener('hashchange', render);
 
 touchpoint.on('delivery', (d) => {
   if (d.status >= 200 && d.status < 300) { delivered.events += d.events; delivered.batches += 1; }
   log(`batch ${d.batch}: ${d.events} events → HTTP ${d.status || 'network error'}`);
   refreshPanel();
 });
-touchpoint.on('tags', (t) => { log(`tags now: ${t.tags.join(', ')}`); refreshPanel(); });
+touchpoint.on('tags', (t) => { log(`tags now: ${t.tags.join(', ')}`); updateCoupon(); refreshPanel(); });
 touchpoint.on('error', (e) => log(`error ${e.code}: ${e.message}`));
 
 $('login').addEventListener('click', () => {
@@ -111,14 +183,18 @@ $('login').addEventListener('click', () => {
   setTimeout(refreshPanel, 0);
 });
 $('logout').addEventListener('click', () => { touchpoint.reset(); log('reset'); setTimeout(refreshPanel, 0); });
-window.addEventListener('hashchange', render);
+
+// The first view renders at once (calls made before init() resolves are buffered); its title is
+// in place when autotrack records the first page view.
+render();
 
 // Tests and the bench reach the SDK through this (the shop itself imports it as a module).
 window.touchpoint = touchpoint;
-const params = new URLSearchParams(location.search);
 window.touchpointReady = touchpoint.init({
   writeKey: 'demo-shop',
   endpoint: location.origin,
   debug: params.has('debug'),
   flushInterval: params.has('flushInterval') ? Number(params.get('flushInterval')) : undefined,
-}).then(() => { render(); refreshPanel(); return true; }, (err) => { log(`init failed: ${err.message}`); return false; });
+  // ?autocapture: also element_clicked for every link/button; ?leaveOnHidden: page_leave at hidden.
+  autotrack: { autocapture: params.has('autocapture'), engagement: { onHidden: params.has('leaveOnHidden') } },
+}).then(() => { updateCoupon(); refreshPanel(); return true; }, (err) => { log(`init failed: ${err.message}`); return false; });
