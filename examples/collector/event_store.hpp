@@ -86,6 +86,13 @@ class EventStore {
   nlohmann::json stats();
   void clear();  // test mode: forget every event and batch
 
+  // Runs `fn` while no other store call can run (so no batch transaction is open): for a fast exit.
+  template <typename Fn>
+  void with_writes_paused(Fn&& fn) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    fn();
+  }
+
   // Events whose userId or anonymousId is `id`, plus the anonymous events of any anonymousId that
   // `id` (as a userId) was seen with, ordered by event time then id.
   std::vector<StoredEvent> events_of_identity(const std::string& id);

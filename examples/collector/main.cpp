@@ -8,9 +8,13 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -39,6 +43,8 @@ constexpr time_t kReadTimeoutSeconds = 10;
 constexpr time_t kWriteTimeoutSeconds = 10;
 constexpr time_t kKeepAliveSeconds = 5;
 constexpr std::size_t kKeepAliveMaxRequests = 100;
+// How long SIGINT/SIGTERM waits for in-flight requests before dropping idle connections.
+constexpr int kShutdownGraceMs = 1000;
 
 const char* error_code_for(int status) {
   switch (status) {
@@ -155,12 +161,27 @@ int main(int argc, char** argv) {
   }
 
   std::atomic<bool> stop_requested{false};
+  std::mutex finished_mutex;
+  std::condition_variable finished_cv;
+  bool finished = false;
   std::thread signal_waiter([&] {
     int signal_number = 0;
     sigwait(&stop_signals, &signal_number);
     stop_requested = true;
     faults.shutdown();  // release fault-mode hangs so workers can finish
     server.stop();
+    // httplib joins its workers before listen returns, and a worker holds an idle keep-alive
+    // connection (browsers keep several) until it times out. Past a short grace period, exit
+    // once no batch transaction is open: everything answered 200 is committed, and anything cut
+    // off is retried by the SDK and deduplicated by messageId.
+    std::unique_lock<std::mutex> lock(finished_mutex);
+    if (!finished_cv.wait_for(lock, std::chrono::milliseconds(kShutdownGraceMs), [&] { return finished; })) {
+      store->with_writes_paused([] {
+        std::fprintf(stderr, "touchpoint-collector: stopped (idle connections dropped)\n");
+        std::fflush(nullptr);
+        std::_Exit(0);
+      });
+    }
   });
 
   // Tests and scripts wait for this exact line; the port is the real one when --port 0.
@@ -170,6 +191,11 @@ int main(int argc, char** argv) {
 
   const bool listened = server.listen_after_bind();
   const bool stopped_by_signal = stop_requested.load();
+  {
+    std::lock_guard<std::mutex> lock(finished_mutex);
+    finished = true;
+  }
+  finished_cv.notify_all();
   if (!stopped_by_signal) kill(getpid(), SIGTERM);  // wake the signal thread so it can be joined
   signal_waiter.join();
   if (!listened && !stopped_by_signal) {

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
 
@@ -37,18 +38,16 @@ std::string strong_etag(const std::string& content) {
 
 RulesSource::RulesSource(std::string path) : path_(std::move(path)) {}
 
-std::shared_ptr<const RulesSnapshot> RulesSource::current() {
-  if (path_.empty()) return nullptr;
-  std::lock_guard<std::mutex> lock(mutex_);
+void RulesSource::refresh_locked() {
   struct stat st {};
   if (::stat(path_.c_str(), &st) != 0) {
     if (stamp_) std::fprintf(stderr, "touchpoint-collector: rules file %s is gone; keeping the last version\n", path_.c_str());
     stamp_.reset();
-    return snapshot_;
+    return;
   }
   const FileStamp stamp{static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec,
                         static_cast<std::int64_t>(st.st_size), static_cast<std::uint64_t>(st.st_ino)};
-  if (stamp_ && *stamp_ == stamp) return snapshot_;
+  if (stamp_ && *stamp_ == stamp) return;
   stamp_ = stamp;
 
   std::ifstream in(path_, std::ios::binary);
@@ -56,25 +55,50 @@ std::shared_ptr<const RulesSnapshot> RulesSource::current() {
   bytes << in.rdbuf();
   if (!in.good() && !in.eof()) {
     std::fprintf(stderr, "touchpoint-collector: cannot read rules file %s\n", path_.c_str());
-    return snapshot_;
+    return;
   }
   std::string content = bytes.str();
-  // Compiled with the SDK's own engine: a rule set that devices would reject never goes out.
-  touchpoint::rules::TagEngine engine;
-  const std::vector<touchpoint::rules::RuleError> errors = engine.load(content);
-  if (!errors.empty()) {
-    std::fprintf(stderr, "touchpoint-collector: rules file %s does not compile (%zu errors); %s\n", path_.c_str(),
-                 errors.size(), snapshot_ ? "keeping the last good version" : "no rules served until it is fixed");
-    for (std::size_t i = 0; i < errors.size() && i < 10; ++i)
-      std::fprintf(stderr, "  %s: %s\n", errors[i].path.c_str(), errors[i].message.c_str());
-    return snapshot_;
+  const nlohmann::json parsed = nlohmann::json::parse(content, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    // Most likely an editor caught mid-save; the next change of the file brings it back.
+    std::fprintf(stderr, "touchpoint-collector: rules file %s is not a JSON object; %s\n", path_.c_str(),
+                 served_ ? "keeping the last version" : "no rules served until it is fixed");
+    return;
   }
   auto next = std::make_shared<RulesSnapshot>();
-  next->version = engine.version();
+  touchpoint::rules::TagEngine engine;
+  const std::vector<touchpoint::rules::RuleError> errors = engine.load(content);
+  next->compiles = errors.empty();
+  if (next->compiles) {
+    next->version = engine.version();
+  } else {
+    // Served anyway, as any static host would: the SDK's rejection path (keep the cached set,
+    // report rules_rejected) is what such a file exercises. Say so loudly here.
+    auto version = parsed.find("version");
+    next->version = version != parsed.end() && version->is_string() ? version->get<std::string>() : "";
+    std::fprintf(stderr, "touchpoint-collector: warning: rules file %s does not compile (%zu errors); devices will reject it\n",
+                 path_.c_str(), errors.size());
+    for (std::size_t i = 0; i < errors.size() && i < 10; ++i)
+      std::fprintf(stderr, "  %s: %s\n", errors[i].path.c_str(), errors[i].message.c_str());
+  }
   next->etag = strong_etag(content);
   next->content = std::move(content);
-  snapshot_ = std::move(next);
-  return snapshot_;
+  served_ = next;
+  if (next->compiles) compiled_ = std::move(next);
+}
+
+std::shared_ptr<const RulesSnapshot> RulesSource::current() {
+  if (path_.empty()) return nullptr;
+  std::lock_guard<std::mutex> lock(mutex_);
+  refresh_locked();
+  return served_;
+}
+
+std::shared_ptr<const RulesSnapshot> RulesSource::current_compiled() {
+  if (path_.empty()) return nullptr;
+  std::lock_guard<std::mutex> lock(mutex_);
+  refresh_locked();
+  return compiled_;
 }
 
 void register_rules_routes(httplib::Server& server, RulesSource& rules) {

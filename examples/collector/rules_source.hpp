@@ -1,6 +1,6 @@
 // The rule set served at GET /v1/rules: read from --rules FILE, re-read when the file changes,
-// compiled with the SDK's TagEngine before it replaces the version in force, and tagged with a
-// strong ETag so SDKs revalidate with If-None-Match and get 304 while nothing changed.
+// checked with the SDK's TagEngine, and tagged with a strong ETag so SDKs revalidate with
+// If-None-Match and get 304 while nothing changed.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -16,6 +16,7 @@ struct RulesSnapshot {
   std::string content;  // the file's bytes
   std::string etag;     // quoted: "r-<FNV-1a 64 of the bytes>-<length in hex>"
   std::string version;  // the rule set's "version", "" if it has none
+  bool compiles = false;  // TagEngine::load accepted it (devices will too)
 };
 
 class RulesSource {
@@ -25,10 +26,15 @@ class RulesSource {
   bool configured() const { return !path_.empty(); }
   const std::string& path() const { return path_; }
 
-  // The rule set in force, re-reading the file if its mtime/size/inode changed. A file that does
-  // not compile (half-written by an editor, a typo in a rule) keeps the last good version in
-  // force, with the errors on stderr. Null if no valid version was ever read.
+  // The file as served, re-read if its mtime/size/inode changed. A file that is not a JSON object
+  // (an editor caught mid-save) keeps the last version; one that is JSON but does not compile is
+  // served all the same, with its errors on stderr, since devices must cope with exactly that.
+  // Null if no JSON version was ever read.
   std::shared_ptr<const RulesSnapshot> current();
+
+  // The newest version that compiled: what devices keep in force when a newer one is rejected,
+  // so profiles are computed with it. Null if none ever compiled.
+  std::shared_ptr<const RulesSnapshot> current_compiled();
 
  private:
   struct FileStamp {
@@ -42,8 +48,11 @@ class RulesSource {
 
   std::string path_;
   std::mutex mutex_;
+  void refresh_locked();
+
   std::optional<FileStamp> stamp_;  // of the last read attempt
-  std::shared_ptr<const RulesSnapshot> snapshot_;
+  std::shared_ptr<const RulesSnapshot> served_;
+  std::shared_ptr<const RulesSnapshot> compiled_;
 };
 
 // GET /v1/rules with ETag / If-None-Match (304) and Cache-Control: no-cache.

@@ -49,7 +49,8 @@ void answer_profile(EventStore& store, RulesSource& rules, const httplib::Reques
   if (events.empty()) return send_error(res, 404, "user_not_found", "no stored events for \"" + id + "\"");
 
   touchpoint::rules::TagEngine engine;
-  const auto snapshot = rules.current();
+  // The newest rule set that compiles: a device keeps that one when a newer file is rejected.
+  const auto snapshot = rules.current_compiled();
   if (snapshot) {
     const auto errors = engine.load(snapshot->content);
     if (!errors.empty()) {
@@ -88,8 +89,8 @@ void answer_profile(EventStore& store, RulesSource& rules, const httplib::Reques
 
   send_json(res, 200,
             {{"id", id},
-             {"events", events.size()},
-             {"replayed", replayed},
+             {"events", replayed},        // fed to the engine
+             {"stored", events.size()},   // matched in the store, SDK-internal events included
              {"rules_version", snapshot ? json(snapshot->version) : json(nullptr)},
              {"at", touchpoint::format_iso8601_ms(t_eval)},
              {"tags", engine.tags()},

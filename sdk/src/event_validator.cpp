@@ -212,6 +212,9 @@ std::optional<ValidationError> validate_event(const json& event) {
     if (it != event.end())
       if (auto e = validate_payload(*it, std::string("/") + key)) return e;
   }
+  // Every other member is bounded too, before anything recurses over the whole event (dump).
+  for (auto it = event.begin(); it != event.end(); ++it)
+    if (auto e = check_value(it.value(), "/" + pointer_token(it.key()), 1)) return e;
   const std::size_t size = event.dump(-1, ' ', false, json::error_handler_t::replace).size();
   if (size > limits::kMaxEventBytes)
     return error("event_too_large", "", "event is " + std::to_string(size) + " bytes serialised; the limit is " +

@@ -341,7 +341,7 @@ describe('touchpoint-collector (fault mode)', () => {
     assert.equal(r4.json.version, 'collector-test-2');
     assert.notEqual(r4.headers.get('etag'), etag);
 
-    // A half-written file keeps the last good version in force.
+    // A half-written file (not JSON) keeps the last version in force.
     fs.writeFileSync(rulesPath, '{"format": "touchpoint-rules/1", "tags": [');
     const later = new Date(Date.now() + 10000);
     fs.utimesSync(rulesPath, later, later);
@@ -349,12 +349,19 @@ describe('touchpoint-collector (fault mode)', () => {
     assert.equal(r5.status, 200);
     assert.equal(r5.json.version, 'collector-test-2');
 
-    // So does valid JSON that the SDK's engine would refuse.
+    // Valid JSON that the engine refuses is served as is (devices must cope with exactly that),
+    // while profiles keep using the newest version that compiles, as devices do.
+    const anon = 'anon-' + randomUUID();
+    assert.equal((await postBatch(server, batchBody([makeEvent({ anonymousId: anon })]))).status, 200);
     fs.writeFileSync(rulesPath, JSON.stringify({ ...RULES, version: 'broken', tags: [{ id: 'x', when: { no_such_operator: [1] } }] }));
     const evenLater = new Date(Date.now() + 12000);
     fs.utimesSync(rulesPath, evenLater, evenLater);
     const r5b = await request(server, '/v1/rules');
-    assert.equal(r5b.json.version, 'collector-test-2');
+    assert.equal(r5b.status, 200);
+    assert.equal(r5b.json.version, 'broken');
+    const profile = await request(server, `/v1/users/${anon}`);
+    assert.equal(profile.status, 200, profile.text);
+    assert.equal(profile.json.rules_version, 'collector-test-2');
 
     fs.writeFileSync(rulesPath, JSON.stringify(RULES));
     const latest = new Date(Date.now() + 15000);
@@ -501,22 +508,22 @@ describe('touchpoint-collector (fault mode)', () => {
     const profile = await request(server, `/v1/users/${encodeURIComponent(user)}`);
     assert.equal(profile.status, 200, profile.text);
     assert.equal(profile.json.id, user);
-    assert.equal(profile.json.events, 5);
-    assert.equal(profile.json.replayed, 3);
+    assert.equal(profile.json.events, 3, 'session_start and tags_changed are not replayed');
+    assert.equal(profile.json.stored, 5);
     assert.equal(profile.json.rules_version, RULES.version);
     assert.deepEqual(profile.json.tags, ['buyer', 'interest:shoes', 'plan:pro']);
     for (const key of ['traits', 'scores', 'stages']) assert.equal(typeof profile.json[key], 'object', key);
 
     const byAnon = await request(server, `/v1/users/${anon}`);
     assert.equal(byAnon.status, 200);
-    assert.equal(byAnon.json.events, 5);
+    assert.equal(byAnon.json.stored, 5);
 
     // As of a time before the login: only the anonymous product view counts.
     const earlier = await request(server, `/v1/users/${encodeURIComponent(user)}?at=2026-11-20T10:01:00.000Z`);
     assert.equal(earlier.status, 200, earlier.text);
     assert.deepEqual(earlier.json.tags, ['interest:shoes']);
     assert.equal(earlier.json.at, '2026-11-20T10:01:00.000Z');
-    assert.equal(earlier.json.replayed, 1);
+    assert.equal(earlier.json.events, 1);
 
     assertJsonError(await request(server, '/v1/users/nobody-' + randomUUID()), 404, 'user_not_found');
     assertJsonError(await request(server, `/v1/users/${user}?at=not-a-time`), 400);

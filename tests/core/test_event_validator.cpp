@@ -77,6 +77,12 @@ TEST_CASE("validator: whole events as a backend receives them") {
   e = good_event();
   e.erase("event");
   CHECK(validate_event(e)->code == "event_name_missing");
+  // a deeply nested member outside properties/traits/context is bounded as well (no deep recursion)
+  e = good_event();
+  json deep = 1;
+  for (int i = 0; i < 100000; ++i) deep = json::array({std::move(deep)});
+  e["extra"] = std::move(deep);
+  CHECK(validate_event(e)->code == "too_deep");
 }
 
 TEST_CASE("validator: UTF-8 repair") {
