@@ -1,5 +1,7 @@
 #include "touchpoint/engine.hpp"
 
+#include <utility>
+
 #include "touchpoint/gzip_encoder.hpp"
 #include "touchpoint/iso_time.hpp"
 #include "touchpoint/json_access.hpp"
@@ -126,8 +128,8 @@ Engine::Engine(EngineConfig config)
     : config_(std::move(config)), queue_(config_.queue), visit_(config_.session_timeout_ms), consent_(config_.consent) {
   rng_.reseed(config_.seed);
   std::string ignored;
-  if (config_.anonymous_id.empty() || !visit_.identity().set_anonymous_id(config_.anonymous_id, &ignored))
-    visit_.identity().generate_anonymous_id(random_bytes(16), &ignored);
+  if (config_.anonymous_id.empty() || !visit_.mutable_identity().set_anonymous_id(config_.anonymous_id, &ignored))
+    visit_.mutable_identity().generate_anonymous_id(random_bytes(16), &ignored);
 }
 
 std::string Engine::random_bytes(std::size_t n) {
@@ -204,7 +206,7 @@ void Engine::handle_track_line(std::string_view line, std::size_t index, std::in
   if (props == "null") props = "{}";
   ++out.accepted;
   // Rules, super properties and consent need the event as a DOM; the common case does not.
-  if (tags_.has_rules() || !visit_.identity().super_properties().empty() || consent_.state() != Consent::kGranted) {
+  if (tags_.has_rules() || !std::as_const(visit_).identity().super_properties().empty() || consent_.state() != Consent::kGranted) {
     json event = {{"type", "track"}, {"event", std::move(name)}, {"properties", json::parse(props, nullptr, false)}};
     admit(std::move(event), t, out);
     return;
@@ -224,7 +226,7 @@ void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, 
   const std::string type = ja::get_string(call, "type");
   const std::int64_t t = ja::get_int(call, "ts", now);
   std::string why;
-  Identity& id = visit_.identity();
+  Identity& id = visit_.mutable_identity();
   if (type == "context") {
     const json* c = ja::find(call, "context");
     if (!c || !c->is_object()) return add_error(out, index, {"context_invalid", "/context", "context must be an object"});
@@ -242,7 +244,7 @@ void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, 
   }
   if (type == "reset") {
     visit_.clear_identity_and_visit();
-    visit_.identity().generate_anonymous_id(random_bytes(16), &why);
+    visit_.mutable_identity().generate_anonymous_id(random_bytes(16), &why);
     tags_.clear_state();
     tags_.set_user_traits(json::object());
     out.persist = true;
@@ -345,7 +347,7 @@ void Engine::apply_consent(Consent next, Output& out, std::int64_t now) {
     // Denied: forget the visitor and everything queued; the shell deletes what it stored.
     visit_.clear_identity_and_visit();
     std::string why;
-    visit_.identity().generate_anonymous_id(random_bytes(16), &why);
+    visit_.mutable_identity().generate_anonymous_id(random_bytes(16), &why);
     queue_.clear();
     bodies_.clear();
     tags_.clear_state();
@@ -424,8 +426,9 @@ void Engine::stamp(json& event, std::int64_t t) {
 
 void Engine::enqueue(json event, std::int64_t t, Output& out) {
   start_session_if_needed(t, out);
-  if (const json* p = ja::find(event, "properties"); p && !visit_.identity().super_properties().empty())
-    event["properties"] = visit_.identity().with_super_properties(*p);
+  const Identity& id = std::as_const(visit_).identity();
+  if (const json* p = ja::find(event, "properties"); p && !id.super_properties().empty())
+    event["properties"] = id.with_super_properties(*p);
   stamp(event, t);
   if (!tags_.has_rules()) {
     push_line(event, context_json(), t, out);
@@ -459,6 +462,12 @@ std::string Engine::build_body(const Batch& b, std::int64_t now) const {
 }
 
 void Engine::send_ready(std::int64_t now, bool unloading, std::size_t budget, Output& out) {
+  if (std::size_t lost = queue_.expire_in_flight(now)) {
+    for (auto it = bodies_.begin(); it != bodies_.end();)  // their answers will never come
+      it = queue_.find(it->first) && queue_.find(it->first)->in_flight ? std::next(it) : bodies_.erase(it);
+    out.log.push_back(std::to_string(lost) + " batches got no answer within " + std::to_string(limits::kInFlightTimeoutMs / 1000) +
+                      " s; sending them again");
+  }
   queue_.form_batches(now, unloading);
   std::size_t used = 0;
   for (std::uint64_t id : queue_.sendable(now, unloading)) {
@@ -622,9 +631,9 @@ Output Engine::restore(std::string_view snap, std::int64_t now) {
   for (const auto& why : visit_.restore(ja::find(header, "visit") ? header["visit"] : json())) corrupt(why);
   if (anonymous_id().empty()) {
     std::string ignored;
-    visit_.identity().set_anonymous_id(adopted, &ignored);
+    visit_.mutable_identity().set_anonymous_id(adopted, &ignored);
   }
-  tags_.set_user_traits(visit_.identity().traits());
+  tags_.set_user_traits(std::as_const(visit_).identity().traits());
   const std::string anon = anonymous_id();
   if (!rng_.restore_hex(ja::get_string(header, "rng"))) rng_.reseed(config_.seed + anon);
   // Fold fresh entropy in too, so two tabs restoring the same snapshot never repeat messageIds.

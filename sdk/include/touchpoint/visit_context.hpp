@@ -35,7 +35,8 @@ class VisitContext {
   // Touches the session at an event's time; is_new means "send session_start first".
   SessionTouch touch_session(std::int64_t t, Random& rng);
 
-  Identity& identity() { dirty_ = true; return identity_; }
+  // Mutable access marks the serialised context stale; read through identity() on hot paths.
+  Identity& mutable_identity() { dirty_ = true; return identity_; }
   const Identity& identity() const { return identity_; }
   const SessionTracker& session() const { return session_; }
   const Attribution& attribution() const { return attribution_; }
