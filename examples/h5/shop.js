@@ -35,6 +35,16 @@ function refreshPanel() {
   $('delivered').textContent = `${delivered.events} events in ${delivered.batches} batches`;
   $('tags').textContent = touchpoint.tags().join(', ') || '—';
   $('cart-count').textContent = String(cart.length);
+  // Session, attribution (first/last touch) and referral chain, as the core sees them.
+  const v = touchpoint.visit();
+  $('session').textContent = v.session ? `#${v.session.number} ${v.session.id}` : '—';
+  const touch = (t) => (t ? [t.source, t.medium, t.name, t.store_id && `store ${t.store_id}`, t.staff_id && `staff ${t.staff_id}`]
+    .filter(Boolean).join(' / ') || t.referrer_host || 'direct' : '—');
+  $('campaign').textContent = `last: ${touch(v.campaign)} · first: ${touch(v.first_touch)}`;
+  $('referral').textContent = v.referral ? `invited by ${v.referral.referrer_id} (depth ${v.referral.depth}${v.referral.channel ? `, ${v.referral.channel}` : ''})` : '—';
+  const st = touchpoint.stage('lifecycle');
+  const lead = touchpoint.scores().lead;
+  $('stage').textContent = `${st || '—'}${lead ? ` · lead ${lead.value.toFixed(1)} (${lead.grade || 'no grade'})` : ''}`;
 }
 
 function el(tag, attrs = {}, ...children) {
@@ -84,6 +94,13 @@ const routes = {
     // Declarative click tracking: no code, the data-tp-* attributes are the properties.
     const share = el('button', { id: 'share', type: 'button', 'data-tp-event': 'share_click', 'data-tp-sku': p.sku,
       'data-tp-channel': 'wechat_friend' }, el('span', { class: 'icon', 'aria-hidden': 'true' }, '↗ '), '分享给好友 Share');
+    share.addEventListener('click', () => {
+      // The link carries this visitor's share ids: whoever lands on it is credited to them.
+      const link = touchpoint.shareUrl(location.href, { channel: 'wechat_friend' });
+      $('share-link').textContent = link;
+      log(`share link: ${link}`);
+      refreshPanel();
+    });
     const other = PRODUCTS.find((x) => x.category === p.category && x.sku !== p.sku) || PRODUCTS[0];
     const related = el('a', { href: `#/p/${other.sku}`, id: 'related-link' },
       `相关推荐   Related:\n   ${other.name} — 同类热销好物，群内专享价，点击查看详情、规格参数和真实用户评价 (limited-time group price)`);

@@ -282,14 +282,17 @@ export class Touchpoint {
     this._arm(out.wake);
   }
 
-  _send(info) {
+  _send(info, unloading = false) {
     const bytes = this._engine.batchBody(info.id).slice(); // copy out of wasm memory
-    const keepalive = bytes.length <= KEEPALIVE_NORMAL_MAX && this._keepaliveBytes() + bytes.length <= KEEPALIVE_BUDGET;
+    const keepalive = unloading || (bytes.length <= KEEPALIVE_NORMAL_MAX && this._keepaliveBytes() + bytes.length <= KEEPALIVE_BUDGET);
     this._inFlight.set(info.id, keepalive ? bytes.length : 0);
     this.stats.sentBatches++;
     this.stats.sentBytes += bytes.length;
     this.stats.sentEvents += info.events;
-    this._platform.send(this._batchUrl, bytes, keepalive).then((res) => {
+    const sending = unloading && this._platform.sendOnUnload
+      ? this._platform.sendOnUnload(this._batchUrl, bytes)
+      : this._platform.send(this._batchUrl, bytes, keepalive);
+    sending.then((res) => {
       this._inFlight.delete(info.id);
       if (!this._engine) return;
       this._emitter.emit('delivery', { batch: info.id, events: info.events, status: res.status });
@@ -355,17 +358,10 @@ export class Touchpoint {
       return;
     }
     this._drain();
+    // Everything not in flight goes out now as keepalive requests, which outlive the page. Their
+    // answers are handled like any other if the page lives on (hidden, then visible again; bfcache).
     const out = this._call(() => this._engine.flush(Date.now(), true, Math.max(0, KEEPALIVE_BUDGET - this._keepaliveBytes())));
-    if (out && out.send) {
-      for (const s of out.send) {
-        const bytes = this._engine.batchBody(s.id).slice();
-        if (this._platform.sendOnUnload(this._batchUrl, bytes)) {
-          this._inFlight.set(s.id, bytes.length);
-          this.stats.sentBatches++; this.stats.sentBytes += bytes.length; this.stats.sentEvents += s.events;
-        }
-      }
-      out.send = [];
-    }
+    if (out && out.send) { for (const s of out.send) this._send(s, true); out.send = []; }
     this._apply(out);
     this._persist(); // what went out on unload stays stored until confirmed: the backend dedupes
   }

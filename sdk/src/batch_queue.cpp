@@ -137,6 +137,16 @@ void BatchQueue::mark_in_flight(std::uint64_t id, std::int64_t now) {
     }
 }
 
+std::size_t BatchQueue::expire_in_flight(std::int64_t now) {
+  std::size_t n = 0;
+  for (auto& b : batches_)
+    if (b.in_flight && now - b.sent_at >= limits::kInFlightTimeoutMs) {
+      b.in_flight = false;
+      ++n;
+    }
+  return n;
+}
+
 DeliveryOutcome BatchQueue::on_result(std::uint64_t id, int status, std::int64_t retry_after_ms, std::int64_t now,
                                       Random& rng) {
   auto it = std::find_if(batches_.begin(), batches_.end(), [&](const Batch& b) { return b.id == id; });

@@ -195,3 +195,16 @@ TEST_CASE("batch queue: snapshot round trip; in-flight batches come back ready")
   CHECK(r.total_events() == 0);
   CHECK_FALSE(r.restore(nlohmann::json("garbage"), {}, &err));
 }
+
+TEST_CASE("batch queue: a batch nobody answered is sent again after the in-flight timeout") {
+  BatchQueue q(small());
+  for (int i = 0; i < 3; ++i) q.push(ev(i), 0);
+  q.form_batches(0, false);
+  auto id = q.sendable(0, false).at(0);
+  q.mark_in_flight(id, 1000);
+  CHECK(q.next_wake() == 1000 + limits::kInFlightTimeoutMs);
+  CHECK(q.expire_in_flight(1000 + limits::kInFlightTimeoutMs - 1) == 0);
+  CHECK(q.sendable(1000 + limits::kInFlightTimeoutMs - 1, false).empty());
+  CHECK(q.expire_in_flight(1000 + limits::kInFlightTimeoutMs) == 1);
+  CHECK(q.sendable(1000 + limits::kInFlightTimeoutMs, false) == std::vector<std::uint64_t>{id});
+}

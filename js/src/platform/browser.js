@@ -22,16 +22,14 @@ export function createBrowserPlatform() {
     setTimer: (fn, ms) => setTimeout(fn, ms),
     clearTimer: (h) => clearTimeout(h),
     send: (url, bytes, keepalive) => fetchSend(fetch.bind(globalThis), url, bytes, keepalive),
-    // Last chance while the page goes away: keepalive fetch survives the unload; sendBeacon is the
-    // fallback where keepalive is missing or over its budget. Returns whether the browser took it.
+    // While the page goes away: a keepalive fetch outlives the unload (and its answer is still
+    // handled if the page lives on); sendBeacon where keepalive fetch is missing. Never throws.
     sendOnUnload(url, bytes) {
-      try {
-        fetch(url, { method: 'POST', body: bytes, headers: { 'Content-Type': 'text/plain' }, keepalive: true, credentials: 'omit' })
-          .catch(() => {});
-        return true;
-      } catch (e) {
-        try { return navigator.sendBeacon(url, new Blob([bytes], { type: 'text/plain' })); } catch (e2) { return false; }
-      }
+      if (typeof Request !== 'undefined' && 'keepalive' in Request.prototype) return fetchSend(fetch.bind(globalThis), url, bytes, true);
+      let queued = false;
+      try { queued = navigator.sendBeacon(url, new Blob([bytes], { type: 'text/plain' })); } catch (e) { queued = false; }
+      // A beacon has no answer: report it as lost so the batch is retried (the backend dedupes).
+      return Promise.resolve({ status: 0, retryAfterMs: 0, body: queued ? 'sent by beacon, no answer' : 'not sent' });
     },
     onLifecycle(handler) {
       const hidden = () => { if (document.visibilityState === 'hidden') handler('hidden'); };

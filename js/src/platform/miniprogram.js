@@ -26,7 +26,6 @@ export function createMiniProgramPlatform(wx) {
         });
       });
     },
-    sendOnUnload: () => false, // wx.request continues after onHide; the normal path is used
     onLifecycle(handler) { if (wx.onAppHide) wx.onAppHide(() => handler('hidden')); },
     context() {
       let info = {};

@@ -10,7 +10,6 @@ export function createNodePlatform(options = {}) {
     setTimer: (fn, ms) => { const t = setTimeout(fn, ms); if (t && t.unref) t.unref(); return t; },
     clearTimer: (h) => clearTimeout(h),
     send: (url, bytes) => fetchSend(globalThis.fetch, url, bytes, false),
-    sendOnUnload: () => false,
     onLifecycle() {},
     context: () => ({ library: undefined, locale: (globalThis.Intl && Intl.DateTimeFormat().resolvedOptions().locale) || undefined }),
     currentUrl: () => '',

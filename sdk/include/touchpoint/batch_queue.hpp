@@ -68,6 +68,9 @@ class BatchQueue {
   std::vector<std::uint64_t> sendable(std::int64_t now, bool unloading) const;
   const Batch* find(std::uint64_t id) const;
   void mark_in_flight(std::uint64_t id, std::int64_t now);
+  // Batches nobody answered within kInFlightTimeoutMs (the request was lost with the page or the
+  // network) become sendable again; the backend dedupes a re-send. Returns how many.
+  std::size_t expire_in_flight(std::int64_t now);
 
   DeliveryOutcome on_result(std::uint64_t id, int http_status, std::int64_t retry_after_ms, std::int64_t now, Random& rng);
 
