@@ -25,7 +25,7 @@ export TP_RULES_EVENTS_DIR=$ROOT/build-native/rules-workload
 
 step "dist/ is fresh" bash scripts/check-dist.sh
 step "native core (doctest via ctest)" ctest --test-dir build-native --output-on-failure
-[ -x scripts/check-rules-workload.sh ] && step "rule workload replays (native)" bash scripts/check-rules-workload.sh build-native
+step "rule workload replays (native CLI)" bash scripts/replay-workloads.sh build-native
 step "node tests (wasm module, dist/, collector)" node --test --test-concurrency=1 tests/node/ tests/collector/
 step "browser end-to-end (headless Chromium)" node --test --test-concurrency=1 tests/browser/
 
