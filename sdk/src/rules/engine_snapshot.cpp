@@ -5,9 +5,7 @@
 //  "tags": {id: {"first_seq", "set"}}, "stages": {id: stage}, "user": {...}}
 // Trait and score state is keyed by the fingerprint of its definition, so state only flows into
 // a rule whose definition is unchanged (across snapshot/restore and across rule set versions).
-#include <cinttypes>
 #include <cmath>
-#include <cstdio>
 
 #include "tag_engine_impl.hpp"
 
@@ -16,9 +14,9 @@ namespace touchpoint::rules {
 namespace {
 
 std::string fingerprint_hex(std::uint64_t fp) {
-  char buf[20];
-  std::snprintf(buf, sizeof buf, "%016" PRIx64, fp);
-  return buf;
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, fp >>= 4) out[static_cast<std::size_t>(i)] = "0123456789abcdef"[fp & 15];
+  return out;
 }
 
 bool read_int64(const nlohmann::json& j, std::int64_t* out) {

@@ -1,6 +1,5 @@
 #include "event_paths.hpp"
 
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -181,8 +180,14 @@ class EventTextScanner {
       std::uint32_t next = kNoIndex;
       if (n) {
         char digits[24];
-        int len = std::snprintf(digits, sizeof digits, "%zu", index);
-        next = paths_.child(node, std::string_view(digits, static_cast<std::size_t>(len)));
+        char* end = digits + sizeof digits;
+        char* p = end;
+        std::size_t v = index;
+        do {
+          *--p = static_cast<char>('0' + v % 10);
+          v /= 10;
+        } while (v);
+        next = paths_.child(node, std::string_view(p, static_cast<std::size_t>(end - p)));
       }
       if (!value(next, depth + 1)) return false;
       skip_space();

@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "tag_engine_impl.hpp"
-#include "touchpoint/rules/iso_time.hpp"
+#include "touchpoint/iso_time.hpp"
 
 namespace touchpoint::rules {
 
@@ -499,7 +499,7 @@ bool TagEngine::process_text(std::string_view event_json, std::int64_t default_t
   std::int64_t t = default_t_ms;
   const Value& stamp = m.slots[m.rules->timestamp_slot];
   if (stamp.kind == ValueKind::kString) {
-    auto parsed = parse_iso8601_ms(stamp.string_view());
+    auto parsed = touchpoint::parse_iso8601_ms(stamp.string_view());
     if (!parsed) {
       if (error) *error = "malformed timestamp \"" + std::string(stamp.string_view()) + "\"";
       m.end_event();
@@ -600,7 +600,7 @@ nlohmann::json TagEngine::summary(std::int64_t t_end_ms) const {
   const Impl& m = *impl_;
   nlohmann::json out = nlohmann::json::object();
   out["events"] = m.events;
-  out["t_end"] = format_iso8601_ms(t_end_ms);
+  out["t_end"] = touchpoint::format_iso8601_ms(t_end_ms);
   nlohmann::json tags_json = nlohmann::json::object(), traits_json = nlohmann::json::object();
   if (m.rules) {
     for (std::uint32_t k = 0; k < m.rules->tags.size(); ++k)
