@@ -1,5 +1,7 @@
 #include "touchpoint/attribution.hpp"
 
+#include "touchpoint/json_access.hpp"
+
 #include <algorithm>
 
 #include "touchpoint/url.hpp"
@@ -312,10 +314,7 @@ bool Attribution::restore(const json& state, std::string* error) {
     if (error) *error = "attribution state: " + why;
     return false;
   };
-  if (!state.is_object()) return fail(std::string("expected an object, got ") + state.type_name());
-  auto v = state.find("v");
-  if (v == state.end() || !v->is_number_integer() || v->get<std::int64_t>() != kStateVersion)
-    return fail("unsupported version (expected \"v\": 1)");
+  if (std::string envelope; !json_access::check_state_version(state, kStateVersion, &envelope)) return fail(envelope);
   std::string why;
   for (const char* name : {"first", "last"}) {
     auto it = state.find(name);

@@ -1,5 +1,7 @@
 #include "touchpoint/consent.hpp"
 
+#include "touchpoint/json_access.hpp"
+
 namespace touchpoint {
 namespace {
 
@@ -92,10 +94,7 @@ bool ConsentState::restore(const json& state, std::string* error) {
     if (error) *error = "consent state: " + why;
     return false;
   };
-  if (!state.is_object()) return fail(std::string("expected an object, got ") + state.type_name());
-  auto v = state.find("v");
-  if (v == state.end() || !v->is_number_integer() || v->get<std::int64_t>() != kStateVersion)
-    return fail("unsupported version (expected \"v\": 1)");
+  if (std::string envelope; !json_access::check_state_version(state, kStateVersion, &envelope)) return fail(envelope);
   auto s = state.find("state");
   if (s == state.end() || !s->is_string()) return fail("\"state\" must be a string");
   std::string why;

@@ -1,5 +1,7 @@
 #include "touchpoint/identity.hpp"
 
+#include "touchpoint/json_access.hpp"
+
 #include "touchpoint/event_validator.hpp"
 #include "touchpoint/limits.hpp"
 #include "touchpoint/random.hpp"
@@ -255,10 +257,7 @@ bool Identity::restore(const json& state, std::string* error) {
     clear();
     return fail(error, "identity state: " + what);
   };
-  if (!state.is_object()) return bad(std::string("expected an object, got ") + state.type_name());
-  auto v = state.find("v");
-  if (v == state.end() || !v->is_number_integer() || v->get<std::int64_t>() != kStateVersion)
-    return bad("unsupported version (expected \"v\": 1)");
+  if (std::string envelope; !json_access::check_state_version(state, kStateVersion, &envelope)) return bad(envelope);
   for (const char* name : {"anonymous_id", "user_id"}) {
     auto it = state.find(name);
     if (it == state.end()) continue;

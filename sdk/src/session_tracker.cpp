@@ -1,5 +1,7 @@
 #include "touchpoint/session_tracker.hpp"
 
+#include "touchpoint/json_access.hpp"
+
 #include <algorithm>
 #include <cstdint>
 
@@ -116,10 +118,7 @@ bool SessionTracker::restore(const json& state, std::string* error) {
     if (error) *error = "session state: " + why;
     return false;
   };
-  if (!state.is_object()) return fail(std::string("expected an object, got ") + state.type_name());
-  auto v = state.find("v");
-  if (v == state.end() || !v->is_number_integer() || v->get<std::int64_t>() != kStateVersion)
-    return fail("unsupported version (expected \"v\": 1)");
+  if (std::string envelope; !json_access::check_state_version(state, kStateVersion, &envelope)) return fail(envelope);
   auto count = state.find("count");
   if (count == state.end() || !count->is_number_integer() || count->get<std::int64_t>() < 0)
     return fail("\"count\" must be a non-negative integer");

@@ -39,4 +39,18 @@ inline std::string get_string(const nlohmann::json& j, const char* key, const st
   return v && v->is_string() ? v->get<std::string>() : fallback;
 }
 
+// The envelope every persisted state shares: an object with "v": version. Explains a mismatch in *why.
+inline bool check_state_version(const nlohmann::json& state, std::int64_t version, std::string* why) {
+  if (!state.is_object()) {
+    if (why) *why = std::string("expected an object, got ") + state.type_name();
+    return false;
+  }
+  auto v = state.find("v");
+  if (v == state.end() || !v->is_number_integer() || v->get<std::int64_t>() != version) {
+    if (why) *why = "unsupported version (expected \"v\": " + std::to_string(version) + ")";
+    return false;
+  }
+  return true;
+}
+
 }  // namespace touchpoint::json_access
