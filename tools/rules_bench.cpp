@@ -3,7 +3,9 @@
 // first; the timed loop is TagEngine::process_text over every NDJSON line (scan + evaluate), the
 // same path `touchpoint-rules replay` and the wasm RuleReplay take. Printed figures, not asserts.
 //
-//   rules-bench --events EVENTS.ndjson [--rules-dir DIR] [--limit N] [--repeat N] [--json]
+//   rules-bench --events EVENTS.ndjson [--rules-dir DIR] [--limit N] [--repeat N] [--only SET] [--json]
+//
+// --only runs one set (e.g. window-1000), for profiling.
 //
 // DIR defaults to the `rules` folder beside the events file (node convert.mjs OUT writes both).
 #include <algorithm>
@@ -41,7 +43,7 @@ struct Result {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string events_path, rules_dir;
+  std::string events_path, rules_dir, only;
   std::size_t limit = 0;
   int repeat = 3;
   bool as_json = false;
@@ -51,9 +53,10 @@ int main(int argc, char** argv) {
     else if (a == "--rules-dir" && i + 1 < argc) rules_dir = argv[++i];
     else if (a == "--limit" && i + 1 < argc) limit = std::stoul(argv[++i]);
     else if (a == "--repeat" && i + 1 < argc) repeat = std::max(1, std::stoi(argv[++i]));
+    else if (a == "--only" && i + 1 < argc) only = argv[++i];
     else if (a == "--json") as_json = true;
     else {
-      std::cerr << "usage: rules-bench --events EVENTS.ndjson [--rules-dir DIR] [--limit N] [--repeat N] [--json]\n";
+      std::cerr << "usage: rules-bench --events EVENTS.ndjson [--rules-dir DIR] [--limit N] [--repeat N] [--only SET] [--json]\n";
       return 2;
     }
   }
@@ -82,7 +85,9 @@ int main(int argc, char** argv) {
   std::vector<Result> results;
   for (const char* family : {"condition", "window", "score"}) {
     for (int size : {10, 100, 1000}) {
-      std::string rules_path = rules_dir + "/" + family + "-" + std::to_string(size) + ".json";
+      const std::string set = std::string(family) + "-" + std::to_string(size);
+      if (!only.empty() && only != set) continue;
+      std::string rules_path = rules_dir + "/" + set + ".json";
       std::string rules;
       if (!read_file(rules_path, &rules)) {
         std::cerr << "rules-bench: cannot read " << rules_path << "\n";

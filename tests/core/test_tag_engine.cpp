@@ -291,7 +291,7 @@ TEST_CASE("tag engine: process_text reads the same events as process") {
   CHECK(a.summary(1704067201000)["tags"]["esc"]["first_seq"] == 0);
   // Malformed text is rejected and nothing is processed.
   for (const char* bad : {"", "[1]", R"({"event": "x")", R"({"event": "x"} x)", R"({"event": "x", "timestamp": "yesterday"})",
-                          R"({"a": "\ud800"})", "{\"a\": \"\x01\"}", R"({"a": 01})", R"({"a": tru})"}) {
+                          R"({"a": "\ud800"})", "{\"a\": \"\x01\"}", "{\"a\": \"\xff\"}", "{\"a\": \"\xed\xa0\x80\"}", R"({"a": 01})", R"({"a": tru})"}) {
     CHECK_FALSE(a.process_text(bad, 0, nullptr, &error));
     CHECK_FALSE(error.empty());
   }
@@ -472,4 +472,18 @@ TEST_CASE("tag engine: a new rules version keeps the state of unchanged definiti
   CHECK(s["r"]["value"] == 0.0);  // half-life changed
   CHECK(engine.events_processed() == 2);
   CHECK(has_tag(engine, "keep"));
+}
+
+TEST_CASE("tag engine: tags that feed back on each other cannot make next_change_at spin") {
+  TagEngine engine = engine_with(R"("tags": [
+    {"id": "a", "when": {"!": [{"var": "tags.b"}]}},
+    {"id": "b", "when": {"var": "tags.a"}}])");
+  engine.process(track("x"), 5);
+  CHECK(engine.tags() == json::parse(R"(["a", "b"])"));
+  REQUIRE(engine.next_change_at().has_value());  // a is due: b changed after it ran
+  engine.advance(5);
+  CHECK(engine.tags().empty());
+  CHECK_FALSE(engine.next_change_at().has_value());  // not due again at the same instant
+  engine.process(track("x"), 6);  // the next event evaluates them again
+  CHECK(engine.tags() == json::parse(R"(["a", "b"])"));
 }

@@ -4,18 +4,24 @@ import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ROOT } from '../support/collector.mjs';
 
-const BUILD_WASM = path.join(ROOT, 'build-wasm');
+// The Emscripten output (MODULARIZE, CommonJS tail) with its .wasm beside it.
+const CORE_JS = process.env.TP_CORE_JS || path.join(ROOT, 'build-wasm/touchpoint_core.js');
 const SHARED = path.resolve(ROOT, '../shared');
 const WORKLOAD = path.join(SHARED, 'rules-workload');
 const EVENTS_DIR = process.env.TP_RULES_EVENTS_DIR || path.join(ROOT, 'build-native/rules-workload');
 
 let core;
 before(async () => {
-  const { default: create } = await import(path.join(BUILD_WASM, 'core-glue.js'));
-  core = await create({ wasmBinary: fs.readFileSync(path.join(BUILD_WASM, 'touchpoint_core.wasm')) });
+  // The glue is CommonJS but sits in a "type": "module" package, where require() would read it
+  // as ESM: evaluate it as the CommonJS it is.
+  const module = { exports: {} };
+  new Function('module', 'exports', 'require', '__filename', '__dirname', fs.readFileSync(CORE_JS, 'utf8'))(
+    module, module.exports, createRequire(CORE_JS), CORE_JS, path.dirname(CORE_JS));
+  core = await module.exports({ wasmBinary: fs.readFileSync(CORE_JS.replace(/\.js$/, '.wasm')) });
 });
 
 describe('rule engine in wasm', () => {
@@ -32,10 +38,31 @@ describe('rule engine in wasm', () => {
   });
 
   test('reports malformed rules as errors with paths, never a crash', () => {
-    const out = JSON.parse(core.jsonLogicApply('{"no_such_op":[1]}', '{}'));
+    const out = JSON.parse(core.jsonLogicApply('{"and":[true,{"no_such_op":[1]}]}', '{}'));
     assert.ok(out.errors && out.errors.length > 0);
-    assert.match(out.errors[0].message, /no_such_op/);
+    assert.equal(out.errors[0].path, '/and/1/no_such_op');
+    assert.match(out.error, /no_such_op/);
     assert.ok(JSON.parse(core.jsonLogicApply('{"==":[1', '{}')).errors);
+    assert.ok(JSON.parse(core.jsonLogicApply('{}', '[')).errors);
+    // A deep rule is an error, not a stack overflow that would kill the module.
+    const deep = '{"!":'.repeat(3000) + 'true' + '}'.repeat(3000);
+    assert.match(JSON.parse(core.jsonLogicApply(deep, '{}')).error, /nested deeper/);
+    assert.deepEqual(JSON.parse(core.jsonLogicApply('{"+":[1,2]}', '{}')), { result: 3 });
+  });
+
+  test('rejects a bad rule set with paths and reports bad event lines', () => {
+    const replay = new core.RuleReplay();
+    const errors = JSON.parse(replay.load('{"format":"touchpoint-rules/1","tags":[{"id":"a","when":{">=":[{"var":"traits.x"},1]}}]}'));
+    assert.equal(errors[0].path, '/tags/0/when/>=/0/var');
+    assert.deepEqual(JSON.parse(replay.load('{"format":"touchpoint-rules/1","tags":[{"id":"buyer","when":{"===":[{"var":"event.event"},"buy"]},"sticky":true}]}')), []);
+    const n = replay.feed('{"event":"view","timestamp":"2024-01-01T00:00:00Z"}\nnot json\n{"event":"buy","timestamp":"2024-01-01T00:00:01Z"}\n{"event":"x","timestamp":"bad"}\n');
+    assert.equal(n, 2);
+    assert.deepEqual(JSON.parse(replay.errors()).map((e) => e.split(':')[0]), ['line 2', 'line 4']);
+    const summary = JSON.parse(replay.summary());
+    assert.deepEqual(summary.tags, { buyer: { first_seq: 1 } });
+    assert.equal(summary.rejected_lines, 2);
+    assert.equal(summary.t_end, '2024-01-01T00:00:01.000Z');
+    replay.delete();
   });
 
   test('reproduces the nine workload results exactly (same numbers as the native build)', async () => {
@@ -50,7 +77,18 @@ describe('rule engine in wasm', () => {
       const replay = new core.RuleReplay();
       assert.deepEqual(JSON.parse(replay.load(fs.readFileSync(path.join(WORKLOAD, 'rules', name), 'utf8'))), [], name);
       let n = 0;
-      for (let i = 0; i < text.length; i += CHUNK) n += replay.feed(text.slice(i, i + CHUNK));
+      if (name.startsWith('window')) {
+        // The zero-copy path: encode straight into wasm memory.
+        const encoder = new TextEncoder();
+        for (let i = 0; i < text.length; i += CHUNK) {
+          const chunk = text.slice(i, i + CHUNK);
+          const at = replay.reserve(chunk.length * 3);
+          const { written } = encoder.encodeInto(chunk, core.HEAPU8.subarray(at, at + chunk.length * 3));
+          n += replay.feedReserved(written);
+        }
+      } else {
+        for (let i = 0; i < text.length; i += CHUNK) n += replay.feed(text.slice(i, i + CHUNK));
+      }
       n += replay.finish();
       assert.equal(n, 100000, name);
       const got = path.join(EVENTS_DIR, `wasm-${name}`);

@@ -100,6 +100,9 @@ struct CompiledRuleSet {
   std::string version;
   Program program;
   std::vector<Predicate> predicates;
+  // Hot copies, dense for the per-event loops: predicate -> root node, trait -> (where, property).
+  std::vector<std::uint32_t> predicate_root;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> trait_inputs;
   std::vector<TraitDef> traits;
   std::vector<ScoreDef> scores;
   std::vector<TagDef> tags;

@@ -166,19 +166,22 @@ bool TagEngine::Impl::apply_state(const nlohmann::json& state, std::string* erro
   schedule_all();
   refresh_slots();
   dirty = rs.tag_all;  // re-evaluate everything against the restored state
+  last_pass_advanced = false;
   return true;
 }
 
 std::string TagEngine::snapshot() const {
   const Impl& m = *impl_;
-  if (m.rules) return m.state_json().dump();
-  if (m.pending_state) return m.pending_state->dump();
+  // Invalid UTF-8 can only come from a caller-built event: replace it rather than abort.
+  constexpr auto kReplace = nlohmann::json::error_handler_t::replace;
+  if (m.rules) return m.state_json().dump(-1, ' ', false, kReplace);
+  if (m.pending_state) return m.pending_state->dump(-1, ' ', false, kReplace);
   nlohmann::json empty = {{"format", kStateFormat}, {"rules_version", ""}, {"events", m.events},
                           {"now", m.now ? nlohmann::json(*m.now) : nlohmann::json()},
                           {"traits", nlohmann::json::object()}, {"scores", nlohmann::json::object()},
                           {"tags", nlohmann::json::object()}, {"stages", nlohmann::json::object()},
                           {"user", m.user_traits}};
-  return empty.dump();
+  return empty.dump(-1, ' ', false, kReplace);
 }
 
 bool TagEngine::restore(std::string_view snapshot, std::string* error) {

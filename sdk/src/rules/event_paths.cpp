@@ -110,9 +110,10 @@ class EventTextScanner {
       case 'n':
         return word("null", 4, n, Value::null());
       default: {
-        double d;
-        if (!number(&d)) return false;
-        if (n && n->slot != kNoIndex) slots_[n->slot] = Value::of_number(d);
+        const bool wanted = n && n->slot != kNoIndex;
+        double d = 0;
+        if (!number(wanted ? &d : nullptr)) return false;
+        if (wanted) slots_[n->slot] = Value::of_number(d);
         return true;
       }
     }
@@ -241,11 +242,43 @@ class EventTextScanner {
     }
   }
 
+  // Steps over one well-formed multi-byte UTF-8 sequence (RFC 3629: no overlong forms, no
+  // surrogates, nothing past U+10FFFF), as nlohmann's parser requires; false if malformed.
+  bool utf8_sequence() {
+    const auto* u = reinterpret_cast<const unsigned char*>(p_);
+    const std::size_t left = static_cast<std::size_t>(end_ - p_);
+    auto cont = [&](std::size_t i) { return i < left && (u[i] & 0xC0) == 0x80; };
+    std::size_t n;
+    if (u[0] >= 0xC2 && u[0] <= 0xDF) n = 2;
+    else if (u[0] >= 0xE0 && u[0] <= 0xEF) n = 3;
+    else if (u[0] >= 0xF0 && u[0] <= 0xF4) n = 4;
+    else return false;
+    for (std::size_t i = 1; i < n; ++i)
+      if (!cont(i)) return false;
+    if (u[0] == 0xE0 && u[1] < 0xA0) return false;   // overlong
+    if (u[0] == 0xED && u[1] >= 0xA0) return false;  // surrogate
+    if (u[0] == 0xF0 && u[1] < 0x90) return false;   // overlong
+    if (u[0] == 0xF4 && u[1] >= 0x90) return false;  // past U+10FFFF
+    p_ += n;
+    return true;
+  }
+
   // Reads a string at '"'. With `decode`, *out is its value (a view into the text when it has no
   // escapes); without, the string is only validated and skipped.
   bool string(std::string_view* out, bool decode) {
     ++p_;  // opening quote
     const char* start = p_;
+    // Eight bytes at a time while none is a quote, a backslash, a control or a non-ASCII byte.
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+    while (end_ - p_ >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, p_, 8);
+      const std::uint64_t quote = w ^ (kOnes * '"'), backslash = w ^ (kOnes * '\\');
+      const std::uint64_t special = ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash) |
+                                    ((w - kOnes * 0x20) & ~w) | w;
+      if (special & kHighs) break;
+      p_ += 8;
+    }
     while (p_ < end_) {
       unsigned char c = static_cast<unsigned char>(*p_);
       if (c == '"') {
@@ -255,6 +288,10 @@ class EventTextScanner {
       }
       if (c == '\\') break;
       if (c < 0x20) return bad("control character in string");
+      if (c >= 0x80) {
+        if (!utf8_sequence()) return bad("invalid UTF-8 in string");
+        continue;
+      }
       ++p_;
     }
     if (p_ >= end_) return bad("unterminated string");
@@ -271,6 +308,12 @@ class EventTextScanner {
         return true;
       }
       if (c < 0x20) return bad("control character in string");
+      if (c >= 0x80) {
+        const char* from = p_;
+        if (!utf8_sequence()) return bad("invalid UTF-8 in string");
+        decoded.append(from, static_cast<std::size_t>(p_ - from));
+        continue;
+      }
       if (c != '\\') {
         decoded.push_back(static_cast<char>(c));
         ++p_;
@@ -312,27 +355,59 @@ class EventTextScanner {
     return bad("unterminated string");
   }
 
-  // JSON number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+  // JSON number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?. Converted only when
+  // `out` is given: exactly by the classic fast path (at most 15 digits, |power of ten| <= 22:
+  // one correctly rounded multiplication or division) and by strtod otherwise, which in wasm is
+  // slow (musl computes in software long double).
   bool number(double* out) {
     const char* start = p_;
     auto digit = [&]() { return p_ < end_ && *p_ >= '0' && *p_ <= '9'; };
-    if (p_ < end_ && *p_ == '-') ++p_;
+    const bool negative = p_ < end_ && *p_ == '-';
+    if (negative) ++p_;
     if (!digit()) return bad("malformed JSON value");
+    std::uint64_t mantissa = 0;
+    int digits = 0, scale = 0;
+    auto take = [&](bool fraction) {
+      if (digits < 19) {
+        if (mantissa != 0 || *p_ != '0') ++digits;
+        mantissa = mantissa * 10 + static_cast<std::uint64_t>(*p_ - '0');
+        if (fraction) --scale;
+      } else if (!fraction) {
+        ++scale;  // digits past 19 only shift the magnitude (strtod handles these anyway)
+      }
+      ++p_;
+    };
     if (*p_ == '0') {
       ++p_;
     } else {
-      while (digit()) ++p_;
+      while (digit()) take(false);
     }
     if (p_ < end_ && *p_ == '.') {
       ++p_;
       if (!digit()) return bad("malformed number");
-      while (digit()) ++p_;
+      while (digit()) take(true);
     }
+    int exponent = 0;
     if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
       ++p_;
-      if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      bool negative_exponent = false;
+      if (p_ < end_ && (*p_ == '+' || *p_ == '-')) negative_exponent = *p_++ == '-';
       if (!digit()) return bad("malformed number");
-      while (digit()) ++p_;
+      while (digit()) {
+        if (exponent < 100000) exponent = exponent * 10 + (*p_ - '0');
+        ++p_;
+      }
+      if (negative_exponent) exponent = -exponent;
+    }
+    if (!out) return true;
+    static const double kPowersOfTen[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                          1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+    const int power = scale + exponent;
+    if (digits <= 15 && power >= -22 && power <= 22) {
+      double v = static_cast<double>(mantissa);
+      v = power < 0 ? v / kPowersOfTen[-power] : v * kPowersOfTen[power];
+      *out = negative ? -v : v;
+      return true;
     }
     std::size_t len = static_cast<std::size_t>(p_ - start);
     char buf[64];

@@ -266,19 +266,69 @@ class Evaluator {
     return Value::undefined();
   }
 
+  static bool is_fused_leaf(Op op) { return op >= Op::kSlotStrictEqString; }
+
+  // The fused leaves {"op": [{"var": slot}, literal]}: most of the work of a rule set, evaluated
+  // inline by their parents.
+  inline bool test_leaf(const Node& n, const Value& data) const {
+    switch (n.op) {
+      case Op::kSlotStrictEqString:
+        return same_string(env_.slots[n.slot], n.literal);
+      case Op::kSlotStrictNeString:
+        return !same_string(env_.slots[n.slot], n.literal);
+      case Op::kSlotInStrings: {
+        const Value& v = env_.slots[n.slot];
+        if (v.kind != ValueKind::kString) return false;
+        for (std::size_t i = 0; i < n.literal.items.size; ++i)
+          if (same_string(v, n.literal.items.data[i])) return true;
+        return false;
+      }
+      case Op::kSlotGtNumber:
+      case Op::kSlotGeNumber:
+      case Op::kSlotLtNumber:
+      case Op::kSlotLeNumber: {
+        const Value& v = env_.slots[n.slot];
+        if (v.kind != ValueKind::kNumber) return compare(n, data);  // JavaScript coercions
+        const double a = v.number, b = n.literal.number;
+        switch (n.op) {
+          case Op::kSlotGtNumber: return a > b;
+          case Op::kSlotGeNumber: return a >= b;
+          case Op::kSlotLtNumber: return a < b;
+          default: return a <= b;
+        }
+      }
+      case Op::kSlotStartsWith:
+      case Op::kSlotEndsWith: {
+        const Value& v = env_.slots[n.slot];
+        if (v.kind != ValueKind::kString || v.str.size < n.literal.str.size) return false;
+        const char* at = n.op == Op::kSlotStartsWith ? v.str.data : v.str.data + v.str.size - n.literal.str.size;
+        return bytes_equal(at, n.literal.str.data, n.literal.str.size);
+      }
+      default:
+        return false;
+    }
+  }
+
+  // test_node for a child, without a call when it is a fused leaf.
+  bool test_child(std::uint32_t id, const Value& data) const {
+    const Node& c = program_.nodes[id];
+    return is_fused_leaf(c.op) ? test_leaf(c, data) : test_node(id, data);
+  }
+
   bool test_node(std::uint32_t id, const Value& data) const {
     const Node& n = program_.nodes[id];
+    if (is_fused_leaf(n.op)) return test_leaf(n, data);
     switch (n.op) {
       case Op::kLiteral:
         return truthy(n.literal);
       case Op::kAnd:
         if (n.child_count == 0) return false;
         for (std::uint32_t i = 0; i < n.child_count; ++i)
-          if (!test_node(program_.child_ids(n)[i], data)) return false;
+          if (!test_child(program_.child_ids(n)[i], data)) return false;
         return true;
       case Op::kOr:
         for (std::uint32_t i = 0; i < n.child_count; ++i)
-          if (test_node(program_.child_ids(n)[i], data)) return true;
+          if (test_child(program_.child_ids(n)[i], data)) return true;
         return false;
       case Op::kOrIndexed: {
         const OrIndex& index = program_.or_indexes[n.path];
@@ -289,7 +339,7 @@ class Evaluator {
           if (list >= 0) candidates = &index.lists[static_cast<std::size_t>(list)];
         }
         for (std::uint32_t child_id : *candidates)
-          if (test_node(child_id, data)) return true;
+          if (test_child(child_id, data)) return true;
         return false;
       }
       case Op::kNot:
@@ -325,38 +375,6 @@ class Evaluator {
       case Op::kStartsWith:
       case Op::kEndsWith:
         return affix(n, data);
-      case Op::kSlotStrictEqString:
-        return same_string(env_.slots[n.slot], n.literal);
-      case Op::kSlotStrictNeString:
-        return !same_string(env_.slots[n.slot], n.literal);
-      case Op::kSlotInStrings: {
-        const Value& v = env_.slots[n.slot];
-        if (v.kind != ValueKind::kString) return false;
-        for (std::size_t i = 0; i < n.literal.items.size; ++i)
-          if (same_string(v, n.literal.items.data[i])) return true;
-        return false;
-      }
-      case Op::kSlotGtNumber:
-      case Op::kSlotGeNumber:
-      case Op::kSlotLtNumber:
-      case Op::kSlotLeNumber: {
-        const Value& v = env_.slots[n.slot];
-        if (v.kind != ValueKind::kNumber) return compare(n, data);  // JavaScript coercions
-        const double a = v.number, b = n.literal.number;
-        switch (n.op) {
-          case Op::kSlotGtNumber: return a > b;
-          case Op::kSlotGeNumber: return a >= b;
-          case Op::kSlotLtNumber: return a < b;
-          default: return a <= b;
-        }
-      }
-      case Op::kSlotStartsWith:
-      case Op::kSlotEndsWith: {
-        const Value& v = env_.slots[n.slot];
-        if (v.kind != ValueKind::kString || v.str.size < n.literal.str.size) return false;
-        const char* at = n.op == Op::kSlotStartsWith ? v.str.data : v.str.data + v.str.size - n.literal.str.size;
-        return bytes_equal(at, n.literal.str.data, n.literal.str.size);
-      }
       default:
         return truthy(eval(id, data));
     }

@@ -1,5 +1,6 @@
 // A FIFO over a growable circular array: what a sliding window needs (push at the back, drop at
-// the front, index from the front), with no allocation while empty, unlike std::deque.
+// the front, index from the front), with no allocation while empty, unlike std::deque. The
+// capacity is a power of two so positions wrap with a mask, not a division.
 #pragma once
 #include <cstddef>
 #include <utility>
@@ -15,15 +16,15 @@ class RingBuffer {
   std::size_t capacity() const { return buffer_.size(); }
   const T& front() const { return buffer_[head_]; }
   const T& back() const { return (*this)[size_ - 1]; }
-  const T& operator[](std::size_t i) const { return buffer_[(head_ + i) % buffer_.size()]; }
+  const T& operator[](std::size_t i) const { return buffer_[(head_ + i) & (buffer_.size() - 1)]; }
 
   void push_back(T value) {
     if (size_ == buffer_.size()) grow();
-    buffer_[(head_ + size_) % buffer_.size()] = std::move(value);
+    buffer_[(head_ + size_) & (buffer_.size() - 1)] = std::move(value);
     ++size_;
   }
   void pop_front() {
-    head_ = (head_ + 1) % buffer_.size();
+    head_ = (head_ + 1) & (buffer_.size() - 1);
     if (--size_ == 0) head_ = 0;
   }
   void pop_back() { --size_; }
@@ -36,7 +37,7 @@ class RingBuffer {
  private:
   void grow() {
     std::vector<T> bigger(buffer_.empty() ? 8 : buffer_.size() * 2);
-    for (std::size_t i = 0; i < size_; ++i) bigger[i] = std::move(buffer_[(head_ + i) % buffer_.size()]);
+    for (std::size_t i = 0; i < size_; ++i) bigger[i] = std::move(buffer_[(head_ + i) & (buffer_.size() - 1)]);
     buffer_ = std::move(bigger);
     head_ = 0;
   }

@@ -620,8 +620,12 @@ bool RuleSetCompiler::run(const json& doc) {
     std::sort(def.thresholds.begin(), def.thresholds.end());
     def.thresholds.erase(std::unique(def.thresholds.begin(), def.thresholds.end()), def.thresholds.end());
   }
+  for (const auto& p : rs_->predicates) rs_->predicate_root.push_back(p.root);
   std::vector<std::uint32_t> trait_where;
-  for (const auto& t : rs_->traits) trait_where.push_back(t.where);
+  for (const auto& t : rs_->traits) {
+    trait_where.push_back(t.where);
+    rs_->trait_inputs.emplace_back(t.where, t.property);
+  }
   build_dispatch(trait_where, &rs_->trait_dispatch);
   std::vector<std::uint32_t> score_preds;
   for (auto [s, r] : rs_->score_rules) score_preds.push_back(rs_->scores[s].rules[r].predicate);

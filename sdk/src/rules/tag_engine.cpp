@@ -49,6 +49,7 @@ void TagEngine::Impl::reset_state() {
   // Everything is "changed" for the first pass: tags that hold without any event (e.g. a count
   // below a threshold) get set by it.
   dirty = rs.tag_all;
+  last_pass_advanced = false;
   slots.assign(rs.slot_info.size(), Value());
   refresh_slots();
 }
@@ -127,7 +128,7 @@ bool TagEngine::Impl::holds(std::uint32_t predicate) {
   env.slots = slots.data();
   env.context = this;
   env.scratch = &scratch;
-  return test(env, rules->predicates[predicate].root, Value());
+  return test(env, rules->predicate_root[predicate], Value());
 }
 
 void TagEngine::Impl::begin_event() {
@@ -219,9 +220,9 @@ void TagEngine::Impl::update_traits(std::int64_t t) {
   env.context = this;
   env.scratch = &scratch;
   rs.trait_dispatch.for_each_candidate(slots.data(), &trait_marks, [&](std::uint32_t i) {
-    const TraitDef& def = rs.traits[i];
-    if (def.where != kNoIndex && !holds(def.where)) return;
-    Value v = def.property == kNoIndex ? Value() : evaluate(env, def.property, Value());
+    const auto [where, property] = rs.trait_inputs[i];
+    if (where != kNoIndex && !holds(where)) return;
+    Value v = property == kNoIndex ? Value() : evaluate(env, property, Value());
     const bool was_scheduled = traits[i].next_expiry().has_value();
     if (!traits[i].add(t, v)) return;
     if (!was_scheduled)
@@ -470,6 +471,7 @@ nlohmann::json TagEngine::process(const nlohmann::json& event, std::int64_t t_ms
   m.event_json = &event;
   m.rules->event_paths.extract(event, m.slots.data());
   m.run_pass(t, true);
+  m.last_pass_advanced = false;
   ++m.events;
   nlohmann::json out = m.changes_json();
   m.end_event();
@@ -513,6 +515,7 @@ bool TagEngine::process_text(std::string_view event_json, std::int64_t default_t
   m.now = t;
   m.event_text = event_json;
   m.run_pass(t, true);
+  m.last_pass_advanced = false;
   ++m.events;
   if (changes) *changes = m.changes_json();
   m.end_event();
@@ -526,6 +529,7 @@ nlohmann::json TagEngine::advance(std::int64_t t_ms) {
   m.now = t;
   m.begin_event();
   m.run_pass(t, false);
+  m.last_pass_advanced = true;
   nlohmann::json out = m.changes_json();
   m.end_event();
   return out;
@@ -540,8 +544,9 @@ std::optional<std::int64_t> TagEngine::next_change_at() const {
   auto consider = [&](std::int64_t when) {
     if (!next || when < *next) next = when;
   };
-  for (std::size_t w = 0; w < rs.tag_words; ++w)
-    if (m.dirty[w] & ~rs.tag_reads_event[w] & ~(m.tag_set[w] & rs.tag_sticky[w])) consider(t);  // due now
+  if (!m.last_pass_advanced)
+    for (std::size_t w = 0; w < rs.tag_words; ++w)
+      if (m.dirty[w] & ~rs.tag_reads_event[w] & ~(m.tag_set[w] & rs.tag_sticky[w])) consider(t);  // due now
   if (!m.expiries.empty()) consider(std::max(m.expiries.top().first, t));
   for (const auto& check : m.score_next_check)
     if (check) consider(std::max(*check, t));
@@ -554,6 +559,7 @@ void TagEngine::set_user_traits(const nlohmann::json& traits) {
   if (!m.rules) return;
   m.refresh_user_slots();
   m.mark_dirty(m.rules->tags_by_user);
+  m.last_pass_advanced = false;  // the user's tags are due now
 }
 
 nlohmann::json TagEngine::tags() const {

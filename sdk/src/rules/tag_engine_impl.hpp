@@ -72,6 +72,10 @@ struct TagEngine::Impl final : public ContextSource {
   using Expiry = std::pair<std::int64_t, std::uint32_t>;
   std::priority_queue<Expiry, std::vector<Expiry>, std::greater<Expiry>> expiries;  // one per non-empty window
   Bits dirty;  // tags whose inputs changed since they were last evaluated
+  // Whether the last pass was advance(): tags it left dirty (a tag reading a tag listed after it)
+  // are not reported as due again, so rules that feed back on each other cannot make a caller
+  // that sleeps until next_change_at() spin at one instant.
+  bool last_pass_advanced = false;
 
   // Evaluation.
   std::vector<Value> slots;

@@ -89,65 +89,68 @@ bool TraitScalar::operator<(const TraitScalar& o) const {
   return text < o.text;
 }
 
-TraitState::TraitState(TraitKind kind, std::int64_t window_ms) : kind_(kind), window_(window_ms) {}
+TraitState::TraitState(TraitKind kind, std::int64_t window_ms) : kind_(kind), window_(window_ms) {
+  if (kind != TraitKind::kCount) d_ = std::make_unique<Details>();
+}
 
 void TraitState::sum_add(double x) {
-  double t = sum_ + x;
-  if (std::fabs(sum_) >= std::fabs(x)) sum_error_ += (sum_ - t) + x;
-  else sum_error_ += (x - t) + sum_;
-  sum_ = t;
+  double t = d_->sum_ + x;
+  if (std::fabs(d_->sum_) >= std::fabs(x)) d_->sum_error_ += (d_->sum_ - t) + x;
+  else d_->sum_error_ += (x - t) + d_->sum_;
+  d_->sum_ = t;
 }
 
 const TraitScalar* TraitState::intern(const TraitScalar& s) {
-  auto it = counts_.find(s);
-  if (it == counts_.end()) {
-    if (counts_.size() >= kMaxDistinctValues) return nullptr;
-    it = counts_.emplace(s, 0).first;
+  auto it = d_->counts_.find(s);
+  if (it == d_->counts_.end()) {
+    if (d_->counts_.size() >= kMaxDistinctValues) return nullptr;
+    it = d_->counts_.emplace(s, 0).first;
   }
   ++it->second;
   return &it->first;
 }
 
 void TraitState::release(const TraitScalar* s) {
-  auto it = counts_.find(*s);
-  if (it != counts_.end() && --it->second == 0) counts_.erase(it);
+  auto it = d_->counts_.find(*s);
+  if (it != d_->counts_.end() && --it->second == 0) d_->counts_.erase(it);
 }
 
 void TraitState::push_entry(std::int64_t t, double number, const TraitScalar* scalar) {
   if (times_.size() >= kMaxWindowEntries) drop_oldest();
   times_.push_back(t);
   if (trait_kind_is_numeric(kind_)) {
-    numbers_.push_back(number);
+    d_->numbers_.push_back(number);
     if (kind_ == TraitKind::kSum || kind_ == TraitKind::kAvg) sum_add(number);
     if (kind_ == TraitKind::kMin || kind_ == TraitKind::kMax) {
       bool is_max = kind_ == TraitKind::kMax;
-      while (!extremes_.empty() && (is_max ? extremes_.back().second <= number : extremes_.back().second >= number))
-        extremes_.pop_back();
-      extremes_.push_back({pushed_, number});
+      while (!d_->extremes_.empty() && (is_max ? d_->extremes_.back().second <= number : d_->extremes_.back().second >= number))
+        d_->extremes_.pop_back();
+      d_->extremes_.push_back({d_->pushed_, number});
     }
   }
-  if (is_scalar_kind(kind_)) scalars_.push_back(scalar);
-  ++pushed_;
+  if (is_scalar_kind(kind_)) d_->scalars_.push_back(scalar);
+  if (d_) ++d_->pushed_;
 }
 
 void TraitState::drop_oldest() {
-  std::uint64_t seq = pushed_ - times_.size();
   times_.pop_front();
+  if (!d_) return;  // a count
+  const std::uint64_t seq = d_->pushed_ - times_.size() - 1;
   if (trait_kind_is_numeric(kind_)) {
-    double x = numbers_.front();
-    numbers_.pop_front();
+    double x = d_->numbers_.front();
+    d_->numbers_.pop_front();
     if (kind_ == TraitKind::kSum || kind_ == TraitKind::kAvg) sum_add(-x);
-    if (!extremes_.empty() && extremes_.front().first == seq) extremes_.pop_front();
+    if (!d_->extremes_.empty() && d_->extremes_.front().first == seq) d_->extremes_.pop_front();
   }
   if (is_scalar_kind(kind_)) {
-    release(scalars_.front());
-    scalars_.pop_front();
+    release(d_->scalars_.front());
+    d_->scalars_.pop_front();
   }
-  if (times_.empty()) sum_ = sum_error_ = 0;  // an empty window sums to exactly 0
+  if (times_.empty()) d_->sum_ = d_->sum_error_ = 0;  // an empty window sums to exactly 0
 }
 
 bool TraitState::add(std::int64_t t, const Value& v) {
-  cache_valid_ = false;
+  invalidate_cache();
   if (kind_ == TraitKind::kCount) {
     if (windowed()) push_entry(t, 0, nullptr);
     else ++count_;
@@ -162,7 +165,7 @@ bool TraitState::add(std::int64_t t, const Value& v) {
     }
     ++count_;
     sum_add(x);
-    if (!extreme_ || (kind_ == TraitKind::kMax ? x > *extreme_ : x < *extreme_)) extreme_ = x;
+    if (!d_->extreme_ || (kind_ == TraitKind::kMax ? x > *d_->extreme_ : x < *d_->extreme_)) d_->extreme_ = x;
     return true;
   }
   auto scalar = TraitScalar::from_value(v);
@@ -175,17 +178,17 @@ bool TraitState::add(std::int64_t t, const Value& v) {
   }
   switch (kind_) {
     case TraitKind::kFirst:
-      if (first_) return false;
-      first_ = std::move(*scalar);
+      if (d_->first_) return false;
+      d_->first_ = std::move(*scalar);
       break;
     case TraitKind::kLast:
-      last_ = std::move(*scalar);
+      d_->last_ = std::move(*scalar);
       break;
     default: {
-      auto it = counts_.find(*scalar);
-      if (it == counts_.end()) {
-        if (counts_.size() >= kMaxDistinctValues) return false;
-        it = counts_.emplace(std::move(*scalar), 0).first;
+      auto it = d_->counts_.find(*scalar);
+      if (it == d_->counts_.end()) {
+        if (d_->counts_.size() >= kMaxDistinctValues) return false;
+        it = d_->counts_.emplace(std::move(*scalar), 0).first;
       }
       ++it->second;
     }
@@ -194,66 +197,58 @@ bool TraitState::add(std::int64_t t, const Value& v) {
   return true;
 }
 
-bool TraitState::expire(std::int64_t t) {
-  if (!windowed()) return false;
+bool TraitState::expire_entries(std::int64_t t) {
   bool any = false;
   while (!times_.empty() && times_.front() <= t - window_) {
     drop_oldest();
     any = true;
   }
-  if (any) cache_valid_ = false;
+  if (any) invalidate_cache();
   return any;
 }
 
-std::optional<std::int64_t> TraitState::next_expiry() const {
-  if (!windowed() || times_.empty()) return std::nullopt;
-  return times_.front() + window_;
-}
-
 void TraitState::refresh_cache() const {
-  if (cache_valid_) return;
-  cache_valid_ = true;
-  most_frequent_ = nullptr;
-  list_.clear();
+  if (d_->cache_valid_) return;
+  d_->cache_valid_ = true;
+  d_->most_frequent_ = nullptr;
+  d_->list_.clear();
   if (kind_ == TraitKind::kMostFrequent) {
     std::uint32_t best = 0;
-    for (const auto& [scalar, count] : counts_) {
+    for (const auto& [scalar, count] : d_->counts_) {
       if (count > best) {  // ascending order: the first of equal counts is the smallest value
         best = count;
-        most_frequent_ = &scalar;
+        d_->most_frequent_ = &scalar;
       }
     }
   } else if (kind_ == TraitKind::kUniqueList) {
-    list_.reserve(counts_.size());
-    for (const auto& entry : counts_) list_.push_back(entry.first.view());
+    d_->list_.reserve(d_->counts_.size());
+    for (const auto& entry : d_->counts_) d_->list_.push_back(entry.first.view());
   }
 }
 
-Value TraitState::value() const {
+Value TraitState::aggregate_value() const {
   const bool empty = windowed() ? times_.empty() : count_ == 0;
-  if (kind_ == TraitKind::kCount)
-    return Value::of_number(static_cast<double>(windowed() ? times_.size() : count_));
   if (empty) return Value::null();
   switch (kind_) {
     case TraitKind::kSum:
-      return Value::of_number(sum_ + sum_error_);
+      return Value::of_number(d_->sum_ + d_->sum_error_);
     case TraitKind::kAvg:
-      return Value::of_number((sum_ + sum_error_) / static_cast<double>(windowed() ? times_.size() : count_));
+      return Value::of_number((d_->sum_ + d_->sum_error_) / static_cast<double>(windowed() ? times_.size() : count_));
     case TraitKind::kMin:
     case TraitKind::kMax:
-      return Value::of_number(windowed() ? extremes_.front().second : *extreme_);
+      return Value::of_number(windowed() ? d_->extremes_.front().second : *d_->extreme_);
     case TraitKind::kFirst:
-      return windowed() ? scalars_.front()->view() : first_->view();
+      return windowed() ? d_->scalars_.front()->view() : d_->first_->view();
     case TraitKind::kLast:
-      return windowed() ? scalars_.back()->view() : last_->view();
+      return windowed() ? d_->scalars_.back()->view() : d_->last_->view();
     case TraitKind::kUniqueCount:
-      return Value::of_number(static_cast<double>(counts_.size()));
+      return Value::of_number(static_cast<double>(d_->counts_.size()));
     case TraitKind::kMostFrequent:
       refresh_cache();
-      return most_frequent_ ? most_frequent_->view() : Value::null();
+      return d_->most_frequent_ ? d_->most_frequent_->view() : Value::null();
     case TraitKind::kUniqueList:
       refresh_cache();
-      return Value::of_items(list_.data(), list_.size());
+      return Value::of_items(d_->list_.data(), d_->list_.size());
     default:
       return Value::null();
   }
@@ -272,23 +267,23 @@ nlohmann::json TraitState::value_json_at(std::int64_t t) const {
     case TraitKind::kSum:
     case TraitKind::kAvg: {
       double sum = 0;
-      for (std::size_t i = start; i < times_.size(); ++i) sum += numbers_[i];
+      for (std::size_t i = start; i < times_.size(); ++i) sum += d_->numbers_[i];
       return kind_ == TraitKind::kSum ? sum : sum / static_cast<double>(n);
     }
     case TraitKind::kMin:
     case TraitKind::kMax: {
-      double best = numbers_[start];
+      double best = d_->numbers_[start];
       for (std::size_t i = start; i < times_.size(); ++i)
-        best = kind_ == TraitKind::kMax ? std::max(best, numbers_[i]) : std::min(best, numbers_[i]);
+        best = kind_ == TraitKind::kMax ? std::max(best, d_->numbers_[i]) : std::min(best, d_->numbers_[i]);
       return best;
     }
     case TraitKind::kFirst:
-      return scalars_[start]->to_json();
+      return d_->scalars_[start]->to_json();
     case TraitKind::kLast:
-      return scalars_.back()->to_json();
+      return d_->scalars_.back()->to_json();
     default: {
       std::map<TraitScalar, std::uint32_t> counts;
-      for (std::size_t i = start; i < times_.size(); ++i) ++counts[*scalars_[i]];
+      for (std::size_t i = start; i < times_.size(); ++i) ++counts[*d_->scalars_[i]];
       if (kind_ == TraitKind::kUniqueCount) return counts.size();
       nlohmann::json out = nlohmann::json::array();
       if (kind_ == TraitKind::kUniqueList) {
@@ -312,26 +307,27 @@ nlohmann::json TraitState::snapshot() const {
     out["t"] = std::move(times);
     if (trait_kind_is_numeric(kind_)) {
       nlohmann::json xs = nlohmann::json::array();
-      for (std::size_t i = 0; i < numbers_.size(); ++i) xs.push_back(numbers_[i]);
+      for (std::size_t i = 0; i < d_->numbers_.size(); ++i) xs.push_back(d_->numbers_[i]);
       out["x"] = std::move(xs);
     }
     if (is_scalar_kind(kind_)) {
       nlohmann::json vs = nlohmann::json::array();
-      for (std::size_t i = 0; i < scalars_.size(); ++i) vs.push_back(scalars_[i]->to_json());
+      for (std::size_t i = 0; i < d_->scalars_.size(); ++i) vs.push_back(d_->scalars_[i]->to_json());
       out["v"] = std::move(vs);
     }
   } else {
     out["n"] = count_;
-    if (extreme_) out["e"] = *extreme_;
-    if (first_) out["first"] = first_->to_json();
-    if (last_) out["last"] = last_->to_json();
-    if (!counts_.empty()) {
+    if (!d_) return out;  // a count
+    if (d_->extreme_) out["e"] = *d_->extreme_;
+    if (d_->first_) out["first"] = d_->first_->to_json();
+    if (d_->last_) out["last"] = d_->last_->to_json();
+    if (!d_->counts_.empty()) {
       nlohmann::json cs = nlohmann::json::array();
-      for (const auto& [scalar, count] : counts_) cs.push_back({scalar.to_json(), count});
+      for (const auto& [scalar, count] : d_->counts_) cs.push_back({scalar.to_json(), count});
       out["c"] = std::move(cs);
     }
   }
-  if (kind_ == TraitKind::kSum || kind_ == TraitKind::kAvg) out["s"] = {sum_, sum_error_};
+  if (kind_ == TraitKind::kSum || kind_ == TraitKind::kAvg) out["s"] = {d_->sum_, d_->sum_error_};
   return out;
 }
 
@@ -377,17 +373,18 @@ bool TraitState::restore(const nlohmann::json& state, std::string* error) {
     std::int64_t count = 0;
     if (n == state.end() || !read_int64(*n, &count) || count < 0) return fail("bad trait count");
     count_ = static_cast<std::uint64_t>(count);
+    if (!d_) return true;  // a count
     if (auto e = state.find("e"); e != state.end()) {
       double x;
       if (!read_number(*e, &x)) return fail("bad trait extreme");
-      extreme_ = x;
+      d_->extreme_ = x;
     }
     for (const char* key : {"first", "last"}) {
       auto it = state.find(key);
       if (it == state.end()) continue;
       auto s = TraitScalar::from_json(*it);
       if (!s) return fail("bad trait first/last");
-      (key[0] == 'f' ? first_ : last_) = std::move(*s);
+      (key[0] == 'f' ? d_->first_ : d_->last_) = std::move(*s);
     }
     if (auto c = state.find("c"); c != state.end()) {
       if (!c->is_array() || c->size() > kMaxDistinctValues) return fail("bad trait value counts");
@@ -397,16 +394,16 @@ bool TraitState::restore(const nlohmann::json& state, std::string* error) {
           return fail("bad trait value counts");
         auto s = TraitScalar::from_json(pair[0]);
         if (!s) return fail("bad trait value counts");
-        counts_[*s] = static_cast<std::uint32_t>(k);
+        d_->counts_[*s] = static_cast<std::uint32_t>(k);
       }
     }
     bool consistent = true;
     if (count_ > 0) {
-      if ((kind_ == TraitKind::kMin || kind_ == TraitKind::kMax) && !extreme_) consistent = false;
-      if (kind_ == TraitKind::kFirst && !first_) consistent = false;
-      if (kind_ == TraitKind::kLast && !last_) consistent = false;
+      if ((kind_ == TraitKind::kMin || kind_ == TraitKind::kMax) && !d_->extreme_) consistent = false;
+      if (kind_ == TraitKind::kFirst && !d_->first_) consistent = false;
+      if (kind_ == TraitKind::kLast && !d_->last_) consistent = false;
       if ((kind_ == TraitKind::kMostFrequent || kind_ == TraitKind::kUniqueCount ||
-           kind_ == TraitKind::kUniqueList) && counts_.empty())
+           kind_ == TraitKind::kUniqueList) && d_->counts_.empty())
         consistent = false;
     }
     if (!consistent) return fail("trait state does not match its kind");
@@ -417,19 +414,20 @@ bool TraitState::restore(const nlohmann::json& state, std::string* error) {
     if (s == state.end() || !s->is_array() || s->size() != 2 || !read_number((*s)[0], &sum) ||
         !read_number((*s)[1], &err) || !std::isfinite(sum) || !std::isfinite(err))
       return fail("bad trait sum");
-    sum_ = sum;
-    sum_error_ = err;
+    d_->sum_ = sum;
+    d_->sum_error_ = err;
   }
-  cache_valid_ = false;
+  invalidate_cache();
   return true;
 }
 
 std::size_t TraitState::memory_bytes() const {
-  std::size_t bytes = sizeof(*this);
-  bytes += times_.capacity() * sizeof(std::int64_t) + numbers_.capacity() * sizeof(double) +
-           scalars_.capacity() * sizeof(void*) + extremes_.capacity() * sizeof(std::pair<std::uint64_t, double>);
-  for (const auto& entry : counts_) bytes += 64 + sizeof(TraitScalar) + (entry.first.text.size() > 15 ? entry.first.text.capacity() : 0);
-  bytes += list_.capacity() * sizeof(Value);
+  std::size_t bytes = sizeof(*this) + times_.capacity() * sizeof(std::int64_t);
+  if (!d_) return bytes;
+  bytes += sizeof(Details) + d_->numbers_.capacity() * sizeof(double) +
+           d_->scalars_.capacity() * sizeof(void*) + d_->extremes_.capacity() * sizeof(std::pair<std::uint64_t, double>);
+  for (const auto& entry : d_->counts_) bytes += 64 + sizeof(TraitScalar) + (entry.first.text.size() > 15 ? entry.first.text.capacity() : 0);
+  bytes += d_->list_.capacity() * sizeof(Value);
   return bytes;
 }
 

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -52,7 +53,7 @@ struct TraitScalar {
 class TraitState {
  public:
   TraitState(TraitKind kind, std::int64_t window_ms);  // window 0 = lifetime
-  // Window entries point into counts_: moving keeps the map's nodes, copying would not.
+  // Window entries point into the value map: moving keeps its nodes, copying would not.
   TraitState(TraitState&&) = default;
   TraitState& operator=(TraitState&&) = default;
   TraitState(const TraitState&) = delete;
@@ -62,13 +63,23 @@ class TraitState {
   // Returns whether the event contributed, i.e. whether the value may have changed.
   bool add(std::int64_t t, const Value& v);
   // Drops the entries that have left the window at time t; returns whether any did.
-  bool expire(std::int64_t t);
+  bool expire(std::int64_t t) {
+    if (window_ == 0 || times_.empty() || times_.front() > t - window_) return false;
+    return expire_entries(t);
+  }
   // When the oldest entry leaves the window; nullopt for lifetime traits and empty windows.
-  std::optional<std::int64_t> next_expiry() const;
+  std::optional<std::int64_t> next_expiry() const {
+    if (window_ == 0 || times_.empty()) return std::nullopt;
+    return times_.front() + window_;
+  }
 
   // Current value: count 0 when nothing contributed, every other kind null. Points into this
   // state until the next mutation.
-  Value value() const;
+  Value value() const {
+    if (kind_ == TraitKind::kCount)
+      return Value::of_number(static_cast<double>(window_ > 0 ? times_.size() : count_));
+    return aggregate_value();
+  }
   nlohmann::json value_json() const;
   // The value as it will be at time t >= the last expire(), without changing the state.
   nlohmann::json value_json_at(std::int64_t t) const;
@@ -79,6 +90,7 @@ class TraitState {
 
  private:
   bool windowed() const { return window_ > 0; }
+  bool expire_entries(std::int64_t t);
   std::size_t window_size() const { return times_.size(); }
   void push_entry(std::int64_t t, double number, const TraitScalar* scalar);
   void drop_oldest();
@@ -86,28 +98,35 @@ class TraitState {
   void release(const TraitScalar* s);
   void sum_add(double x);
   void refresh_cache() const;
+  Value aggregate_value() const;
+  void invalidate_cache() {
+    if (d_) d_->cache_valid_ = false;
+  }
 
   TraitKind kind_;
   std::int64_t window_;
+  // A count needs only these (kept small: a rule set has up to thousands of traits, and an event
+  // touches a few of them scattered in memory).
+  RingBuffer<std::int64_t> times_;  // window entry times
+  std::uint64_t count_ = 0;         // lifetime count
 
-  // Sliding window entries (parallel rings; only the ones the kind needs are used).
-  RingBuffer<std::int64_t> times_;
-  RingBuffer<double> numbers_;
-  RingBuffer<const TraitScalar*> scalars_;
-  RingBuffer<std::pair<std::uint64_t, double>> extremes_;  // monotonic queue for min/max
-  std::uint64_t pushed_ = 0;                                // sequence number of the next entry
-
-  // Aggregates.
-  std::uint64_t count_ = 0;        // lifetime count
-  double sum_ = 0, sum_error_ = 0; // Neumaier-compensated sum
-  std::optional<double> extreme_;  // lifetime min/max
-  std::map<TraitScalar, std::uint32_t> counts_;
-  std::optional<TraitScalar> first_, last_;  // lifetime first/last
-
-  // value() for most_frequent / unique_list, rebuilt after changes.
-  mutable bool cache_valid_ = false;
-  mutable const TraitScalar* most_frequent_ = nullptr;
-  mutable std::vector<Value> list_;
+  // What the other kinds need, allocated only for them.
+  struct Details {
+    // Window entries parallel to times_ (only the ones the kind needs are used).
+    RingBuffer<double> numbers_;
+    RingBuffer<const TraitScalar*> scalars_;
+    RingBuffer<std::pair<std::uint64_t, double>> extremes_;  // monotonic queue for min/max
+    std::uint64_t pushed_ = 0;                                // sequence number of the next entry
+    double sum_ = 0, sum_error_ = 0;                          // Neumaier-compensated sum
+    std::optional<double> extreme_;                           // lifetime min/max
+    std::map<TraitScalar, std::uint32_t> counts_;
+    std::optional<TraitScalar> first_, last_;                 // lifetime first/last
+    // value() for most_frequent / unique_list, rebuilt after changes.
+    bool cache_valid_ = false;
+    const TraitScalar* most_frequent_ = nullptr;
+    std::vector<Value> list_;
+  };
+  std::unique_ptr<Details> d_;
 };
 
 }  // namespace touchpoint::rules
