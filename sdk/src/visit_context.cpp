@@ -59,7 +59,9 @@ const std::string& VisitContext::serialized(const std::string& library_name, con
 
 json VisitContext::summary() const {
   json s = attribution_.context();
-  for (auto& [k, v] : referral_.context().items()) s[k] = v;
+  // Bind the temporary: items() of a temporary dangles once the range-init expression ends.
+  const json referral = referral_.context();
+  for (auto it = referral.begin(); it != referral.end(); ++it) s[it.key()] = it.value();
   s["session"] = session_.session_id().empty() ? json(nullptr)
                                                : json{{"id", session_.session_id()}, {"number", session_.session_number()}};
   s["anonymousId"] = identity_.anonymous_id();

@@ -52,6 +52,21 @@ describe('dist/ in Node', () => {
     assert.equal(events[0].body.anonymousId, events[2].body.anonymousId);
   });
 
+  test('visit() answers the session, campaign and ids without aborting the core', async () => {
+    const tp = newClient(memoryStore());
+    const errors = [];
+    tp.on('error', (e) => errors.push(e));
+    await tp.init({ writeKey: 'node-visit', endpoint: collector.url, wasmBinary, rules: false });
+    tp.track('before_visit');
+    await tp.flush();
+    const v = tp.visit();
+    assert.equal(v.anonymousId, tp.anonymousId());
+    assert.ok(v.session && v.session.id, JSON.stringify(v));
+    tp.track('after_visit');
+    assert.ok(await tp.flush());
+    assert.deepEqual(errors.map((e) => e.code), [], JSON.stringify(errors));
+  });
+
   test('bad input is reported through on("error") and never throws into the caller', async () => {
     const tp = newClient(memoryStore());
     const errors = [];
