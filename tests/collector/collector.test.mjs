@@ -1,4 +1,4 @@
-// End-to-end tests of the reference collector (examples/collector), run as a real process.
+// End-to-end tests of the reference collector (collector), run as a real process.
 //   TP_COLLECTOR=build-native/touchpoint-collector node --test tests/collector/
 // Every wait is bounded; the servers are killed in after() whatever happens.
 import { test, describe, before, after } from 'node:test';
