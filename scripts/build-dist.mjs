@@ -34,3 +34,30 @@ fs.copyFileSync(path.join(buildDir, 'touchpoint_core.wasm'), path.join(outDir, '
 fs.copyFileSync(path.join(root, 'js/touchpoint.d.ts'), path.join(outDir, 'touchpoint.d.ts'));
 for (const f of ['touchpoint.mjs', 'touchpoint.umd.js', 'touchpoint.wasm', 'touchpoint.d.ts'])
   console.log(`${f.padEnd(20)} ${fs.statSync(path.join(outDir, f)).size} B`);
+
+// Mini-program build (docs/miniprogram.md): dist/miniprogram/ is laid out for the mini-program
+// npm build: index.js (CommonJS, the same API), touchpoint.wasm.br (WXWebAssembly reads brotli
+// from the package, base library >= 2.14), types and a package.json. The glue's free `WebAssembly`
+// is bound to js/src/miniprogram/wasm.js (the runtime has none, only WXWebAssembly).
+const mpDir = path.join(outDir, 'miniprogram');
+fs.mkdirSync(mpDir, { recursive: true });
+await esbuild.build({
+  ...common, entryPoints: [path.join(root, 'js/src/entry-miniprogram.js')], format: 'iife', globalName: 'touchpoint',
+  inject: [path.join(root, 'js/src/miniprogram/wasm.js')],
+  footer: { js: 'module.exports=touchpoint.default;' },
+  outfile: path.join(mpDir, 'index.js'),
+});
+const zlib = await import('node:zlib');
+const wasmBytes = fs.readFileSync(path.join(buildDir, 'touchpoint_core.wasm'));
+fs.writeFileSync(path.join(mpDir, 'touchpoint.wasm.br'), zlib.brotliCompressSync(wasmBytes, {
+  params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: wasmBytes.length },
+}));
+fs.copyFileSync(path.join(root, 'js/touchpoint.d.ts'), path.join(mpDir, 'touchpoint.d.ts'));
+fs.copyFileSync(path.join(root, 'js/src/miniprogram/index.d.ts'), path.join(mpDir, 'index.d.ts'));
+const rootPkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+fs.writeFileSync(path.join(mpDir, 'package.json'), JSON.stringify({
+  name: rootPkg.name, version: rootPkg.version, description: 'Touchpoint for WeChat mini-programs (C++/wasm core through WXWebAssembly)',
+  main: 'index.js', types: 'index.d.ts', miniprogram: '.', files: ['index.js', 'index.d.ts', 'touchpoint.d.ts', 'touchpoint.wasm.br'],
+}, null, 2) + '\n');
+for (const f of ['index.js', 'touchpoint.wasm.br', 'index.d.ts', 'package.json'])
+  console.log(`${('miniprogram/' + f).padEnd(20)} ${fs.statSync(path.join(mpDir, f)).size} B`);

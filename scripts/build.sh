@@ -19,6 +19,7 @@ node scripts/build-dist.mjs build-wasm build-wasm/dist
 
 if [ "${1:-}" = "--update-dist" ]; then
   mkdir -p dist
-  cp build-wasm/dist/* dist/
+  cp build-wasm/dist/touchpoint.* dist/
+  mkdir -p dist/miniprogram && cp build-wasm/dist/miniprogram/* dist/miniprogram/
   echo "build: dist/ updated"
 fi

@@ -5,6 +5,7 @@
 import { loadCore } from './core-loader.js';
 import { Emitter } from './emitter.js';
 import { installAutotrack } from './autotrack/index.js'; // autotrack wiring (see _init)
+import { decorateWebviewUrl } from './miniprogram/webview.js';
 
 const VERSION = '0.1.0';
 const KEEPALIVE_BUDGET = 64 * 1024;      // Chromium/Fetch spec: in-flight keepalive bodies per page
@@ -14,6 +15,11 @@ const PERSIST_COALESCE_MS = 5000;       // deliveries re-persist the queue at mo
 const COOKIE_NAME = 'tp_anon';              // first-party cookie sharing anonymousId across sub-domains
 const COOKIE_MAX_AGE_S = 365 * 24 * 3600;    // a year, like Segment's ajs_anonymous_id
 const RULES_REFRESH_MS = 5 * 60 * 1000;  // how often rules are re-fetched (ETag makes it cheap)
+
+// Mini-programs have neither queueMicrotask nor performance (docs/miniprogram.md).
+const defer = typeof queueMicrotask === 'function' ? queueMicrotask : (fn) => { Promise.resolve().then(fn); };
+const monotonicMs = typeof performance === 'object' && performance && typeof performance.now === 'function'
+  ? () => performance.now() : () => Date.now();
 
 function callLine(obj) {
   try { return JSON.stringify(obj); } catch (err) { return null; } // cyclic / BigInt: reported below
@@ -106,6 +112,10 @@ export class Touchpoint {
     this._apply(res.output);
     return res.url;
   }
+
+  // Decorates the src of a mini-program <web-view> with this visitor's ids, so the H5 page inside
+  // continues the same visitor (docs/miniprogram.md). Before init() the url comes back unchanged.
+  webviewUrl(url) { return this._engine ? decorateWebviewUrl(String(url), this.visit()) : String(url); }
 
   // Session, campaign (first/last touch), referral chain and ids of this visitor.
   visit() { return this._engine ? this._call(() => this._engine.visit()) || {} : {}; }
@@ -222,7 +232,7 @@ export class Touchpoint {
     this.stats.calls++;
     if (!this._scheduled && this._engine) {
       this._scheduled = true;
-      queueMicrotask(() => this._drain());
+      defer(() => this._drain());
     }
   }
 
@@ -255,8 +265,8 @@ export class Touchpoint {
 
   // Main-thread time spent outside the caller's track() calls, for `make bench`.
   _timed(fn) {
-    const t0 = performance.now();
-    try { fn(); } finally { this.stats.deferredMs += performance.now() - t0; }
+    const t0 = monotonicMs();
+    try { fn(); } finally { this.stats.deferredMs += monotonicMs() - t0; }
   }
 
   _call(fn) {
@@ -315,7 +325,7 @@ export class Touchpoint {
     if (id) this._platform.writeCookie(COOKIE_NAME, id, { domain: this._opts.cookieDomain, maxAgeS: COOKIE_MAX_AGE_S });
   }
 
-  _afterDrain(fn) { queueMicrotask(() => { if (this._engine) { this._drain(); fn(); } }); }
+  _afterDrain(fn) { defer(() => { if (this._engine) { this._drain(); fn(); } }); }
 
   _persistSoon() {
     if (this._persistTimer) return;
@@ -399,11 +409,11 @@ export class Touchpoint {
     const url = this._opts.rulesUrl || `${this._endpoint}/v1/rules?writeKey=${encodeURIComponent(this._opts.writeKey)}`;
     const cached = this._readCachedRules();
     try {
-      const res = await fetch(url, { headers: cached && cached.etag ? { 'If-None-Match': cached.etag } : {}, credentials: 'omit' });
+      // The platform fetches ({status, etag, body}): mini-programs have wx.request, not fetch.
+      const res = await this._platform.fetchRules(url, cached && cached.etag ? cached.etag : '');
       if (res.status === 200) {
-        const body = await res.text();
-        if (this._loadRules(body, 'backend'))
-          this._platform.storage.set(this._prefix + 'rules', JSON.stringify({ etag: res.headers.get('ETag') || '', body }));
+        if (this._loadRules(res.body, 'backend'))
+          this._platform.storage.set(this._prefix + 'rules', JSON.stringify({ etag: res.etag || '', body: res.body }));
       } else if (res.status !== 304 && res.status !== 404) {
         this._log(`rules: HTTP ${res.status}; keeping the rules in force`);
       }

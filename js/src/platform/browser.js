@@ -1,5 +1,5 @@
 // Browser adapter: localStorage, fetch/sendBeacon, page lifecycle and page context.
-import { fetchSend, memoryStore, randomSeedFrom, wrapStorage } from './common.js';
+import { fetchRulesWith, fetchSend, memoryStore, randomSeedFrom, wrapStorage } from './common.js';
 
 function localStore() {
   try {
@@ -22,6 +22,7 @@ export function createBrowserPlatform() {
     setTimer: (fn, ms) => setTimeout(fn, ms),
     clearTimer: (h) => clearTimeout(h),
     send: (url, bytes, keepalive) => fetchSend(fetch.bind(globalThis), url, bytes, keepalive),
+    fetchRules: (url, etag) => fetchRulesWith(fetch.bind(globalThis), url, etag),
     // While the page goes away: a keepalive fetch outlives the unload (and its answer is still
     // handled if the page lives on); sendBeacon where keepalive fetch is missing. Never throws.
     sendOnUnload(url, bytes) {
@@ -48,6 +49,8 @@ export function createBrowserPlatform() {
         locale: n.language,
         timezone,
         screen: { width: screen.width, height: screen.height, density: window.devicePixelRatio || 1 },
+        // Inside a WeChat mini-program <web-view> (UA since WeChat 7.0; the JSSDK global otherwise).
+        ...(/miniProgram/i.test(n.userAgent) || window.__wxjs_environment === 'miniprogram' ? { miniprogram: { webview: true } } : {}),
       };
     },
     currentUrl: () => window.location.href,

@@ -60,3 +60,9 @@ export async function fetchSend(fetchFn, url, bytes, keepalive) {
     return { status: 0, retryAfterMs: 0, body: String(err && err.message || err) };
   }
 }
+
+// Rules fetch over fetch() (browsers, Node): {status, etag, body}; a network failure throws.
+export async function fetchRulesWith(fetchFn, url, etag) {
+  const res = await fetchFn(url, { headers: etag ? { 'If-None-Match': etag } : {}, credentials: 'omit' });
+  return { status: res.status, etag: res.headers.get('ETag') || '', body: res.status === 200 ? await res.text() : '' };
+}

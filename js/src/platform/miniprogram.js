@@ -1,37 +1,117 @@
-// WeChat mini-program adapter: wx storage and wx.request. The wasm loader hook for
-// WXWebAssembly is passed through init({instantiateWasm}).
-import { parseRetryAfter, randomSeedFrom } from './common.js';
+// WeChat mini-program adapter: chunked asynchronous wx storage, wx.request (bounded concurrency,
+// the runtime's timeout), app lifecycle, and the page "location" the mini-program autotrack sets
+// (js/src/miniprogram/). Nothing here touches a browser global: the runtime has no window,
+// document, fetch, performance, URL, TextDecoder or crypto (docs/miniprogram.md).
+import { parseRetryAfter } from './common.js';
+import { createChunkedStorage } from '../miniprogram/storage.js';
 
-export function createMiniProgramPlatform(wx) {
+// wx.request, uploadFile and downloadFile share 10 concurrent requests across the app; the SDK
+// keeps to 3 (sa-sdk-miniprogram and GrowingIO send at most 3 at once) so the app keeps the rest.
+export const MAX_REQUESTS = 3;
+// The runtime's default and maximum timeout (api/network/request/wx.request).
+export const REQUEST_TIMEOUT_MS = 60 * 1000;
+const MAX_RESPONSE_CHARS = 4096; // we only read the collector's small JSON answer
+const STATE_KEYS = ['state', 'calls', 'rules', 'consent']; // what the shell reads at init
+
+const errText = (e) => String((e && (e.errMsg || e.message)) || e);
+const header = (h, name) => (h ? h[name] || h[name.toLowerCase()] || h[name.toUpperCase()] || '' : '');
+
+function hex(bytes) { let s = ''; for (const b of bytes) s += (b < 16 ? '0' : '') + b.toString(16); return s; }
+
+// A FIFO in front of wx.request that never has more than MAX_REQUESTS running.
+function createRequester(wx, max) {
+  let running = 0;
+  const queue = [];
+  const next = () => {
+    while (running < max && queue.length) {
+      const { args, resolve } = queue.shift();
+      running++;
+      const done = (ok, r) => { running--; resolve({ ok, r }); next(); };
+      try {
+        wx.request({ ...args, timeout: REQUEST_TIMEOUT_MS, success: (r) => done(true, r), fail: (e) => done(false, e) });
+      } catch (e) { done(false, e); }
+    }
+  };
+  const request = (args) => new Promise((resolve) => { queue.push({ args, resolve }); next(); });
+  request.stats = () => ({ running, waiting: queue.length });
+  return request;
+}
+
+export function createMiniProgramPlatform(wx, options = {}) {
+  if (!wx || typeof wx.request !== 'function') throw new Error('createMiniProgramPlatform: the wx object is required');
+  const prefix = options.writeKey ? `tp:${options.writeKey}:` : null;
+  const errorListeners = [];
+  const storage = createChunkedStorage(wx, { onError: (m) => errorListeners.forEach((f) => f(m)) });
+  if (prefix) storage.preload(STATE_KEYS.map((k) => prefix + k)); // runs while the wasm loads
+  const request = createRequester(wx, options.maxRequests || MAX_REQUESTS);
+
+  // wx.getRandomValues is asynchronous and the seed is needed when the core starts: ask now, use
+  // it if it came back in time (it does while the wasm loads), else Math.random (ids need
+  // uniqueness, not secrecy).
+  let seed = null;
+  try { wx.getRandomValues({ length: 32, success: (r) => { seed = hex(new Uint8Array(r.randomValues)); } }); } catch (e) { /* old base library */ }
+
+  let info = null;
+  const systemInfo = () => {
+    if (!info) { try { info = wx.getSystemInfoSync() || {}; } catch (e) { info = {}; } }
+    return info;
+  };
+  // The page the autotrack says is showing: {url, path, referrer, title}; scene of this visit.
+  let location = { url: '', path: '', referrer: '' };
+  let scene = null;
+
+  const send = (url, bytes) => request({
+    url, method: 'POST', data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+    header: { 'Content-Type': 'text/plain' }, responseType: 'text', dataType: 'text',
+  }).then(({ ok, r }) => ok
+    ? { status: r.statusCode, retryAfterMs: parseRetryAfter(header(r.header, 'Retry-After'), Date.now()), body: String(r.data == null ? '' : r.data).slice(0, MAX_RESPONSE_CHARS) }
+    : { status: 0, retryAfterMs: 0, body: errText(r) });
+
   return {
     name: 'miniprogram',
-    storage: {
-      get(key) { try { const v = wx.getStorageSync(key); return v === '' ? null : v; } catch (e) { return null; } },
-      set(key, value) { try { wx.setStorageSync(key, value); return null; } catch (e) { return String(e && e.errMsg || e); } },
-      remove(key) { try { wx.removeStorageSync(key); } catch (e) { /* ignore */ } },
-    },
+    storage,
     now: () => Date.now(),
-    // wx.getRandomValues is async; the seed is needed synchronously at init, so fall back to what
-    // the JS engine offers (ids need uniqueness, not secrecy).
-    randomSeed: () => randomSeedFrom(globalThis.crypto),
+    randomSeed: () => {
+      if (seed) return seed;
+      const b = new Array(32);
+      for (let i = 0; i < 32; i++) b[i] = (Math.random() * 256) | 0;
+      return hex(b);
+    },
     setTimer: (fn, ms) => setTimeout(fn, ms),
     clearTimer: (h) => clearTimeout(h),
-    send(url, bytes) {
-      return new Promise((resolve) => {
-        wx.request({
-          url, method: 'POST', data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-          header: { 'Content-Type': 'text/plain' }, responseType: 'text', dataType: 'text',
-          success: (r) => resolve({ status: r.statusCode, retryAfterMs: parseRetryAfter(r.header && (r.header['Retry-After'] || r.header['retry-after']), Date.now()), body: String(r.data || '').slice(0, 4096) }),
-          fail: (e) => resolve({ status: 0, retryAfterMs: 0, body: String(e && e.errMsg || e) }),
+    send,
+    // No page unload here: the app hides, and requests still running 5 s later fail. A batch
+    // lost that way is re-sent at the next show (the collector dedupes on messageId).
+    sendOnUnload: send,
+    fetchRules(url, etag) {
+      return request({ url, method: 'GET', header: etag ? { 'If-None-Match': etag } : {}, responseType: 'text', dataType: 'text' })
+        .then(({ ok, r }) => {
+          if (!ok) throw new Error(errText(r));
+          return { status: r.statusCode, etag: header(r.header, 'ETag'), body: r.statusCode === 200 ? String(r.data == null ? '' : r.data) : '' };
         });
-      });
     },
-    onLifecycle(handler) { if (wx.onAppHide) wx.onAppHide(() => handler('hidden')); },
+    onLifecycle(handler) {
+      if (wx.onAppHide) wx.onAppHide(() => handler('hidden'));
+      if (wx.onAppShow) wx.onAppShow(() => handler('online')); // back in front: retry what failed
+      if (wx.onNetworkStatusChange) wx.onNetworkStatusChange((r) => { if (r && r.isConnected) handler('online'); });
+    },
+    onStorageError(fn) { errorListeners.push(fn); },
     context() {
-      let info = {};
-      try { info = wx.getSystemInfoSync(); } catch (e) { info = {}; }
-      return { locale: info.language, screen: { width: info.screenWidth, height: info.screenHeight, density: info.pixelRatio }, userAgent: `miniprogram ${info.platform || ''} ${info.version || ''}`.trim() };
+      const i = systemInfo();
+      return {
+        page: { ...location },
+        locale: i.language,
+        screen: { width: i.screenWidth, height: i.screenHeight, density: i.pixelRatio },
+        os: { name: i.platform, version: i.system },
+        device: { model: i.model, manufacturer: i.brand },
+        userAgent: `miniprogram wechat/${i.version || ''} sdk/${i.SDKVersion || ''} ${i.platform || ''}`.trim(),
+        miniprogram: { platform: 'wechat', scene, sdkVersion: i.SDKVersion },
+      };
     },
-    currentUrl: () => '',
+    currentUrl: () => location.url,
+    // Set by the autotrack (js/src/miniprogram/autotrack.js) when a page shows or the app launches.
+    setLocation(next) { location = { url: next.url || '', path: next.path || '', referrer: next.referrer || '', ...(next.title ? { title: next.title } : {}) }; },
+    setScene(s) { scene = s; },
+    requestStats: () => request.stats(),
   };
 }

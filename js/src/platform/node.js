@@ -1,5 +1,5 @@
 // Node adapter (server-side tracking, tests): in-memory or caller-supplied storage, global fetch.
-import { fetchSend, memoryStore, randomSeedFrom, wrapStorage } from './common.js';
+import { fetchRulesWith, fetchSend, memoryStore, randomSeedFrom, wrapStorage } from './common.js';
 
 export function createNodePlatform(options = {}) {
   return {
@@ -10,6 +10,7 @@ export function createNodePlatform(options = {}) {
     setTimer: (fn, ms) => { const t = setTimeout(fn, ms); if (t && t.unref) t.unref(); return t; },
     clearTimer: (h) => clearTimeout(h),
     send: (url, bytes) => fetchSend(globalThis.fetch, url, bytes, false),
+    fetchRules: (url, etag) => fetchRulesWith(globalThis.fetch, url, etag),
     onLifecycle() {},
     context: () => ({ library: undefined, locale: (globalThis.Intl && Intl.DateTimeFormat().resolvedOptions().locale) || undefined }),
     currentUrl: () => '',
