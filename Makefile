@@ -26,6 +26,7 @@ bench:
 	bash scripts/build.sh
 	node bench/sdk-bench.mjs
 	node bench/rules-bench.mjs
+	node bench/miniprogram-size.mjs
 
 clean:
 	rm -rf build-native build-wasm

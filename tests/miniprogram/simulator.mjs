@@ -144,10 +144,12 @@ export class MiniProgramSimulator {
   }
 
   // Starts the app: app.js, every page of app.json registered, onLaunch/onShow, the first page.
-  async launch({ scene = 1001, path: launchPath, query = {}, referrerInfo = {} } = {}) {
+  // A path with a query (a share card's path) splits into path and query, as the runtime hands them.
+  async launch({ scene = 1001, path: launchPath, query, referrerInfo = {} } = {}) {
     if (this.app && !this.app.dead) throw new Error('launch(): the app is running; kill() it first');
     const appJson = JSON.parse(fs.readFileSync(path.join(this.packageDir, 'app.json'), 'utf8'));
     const first = launchPath ? splitUrl(launchPath).route : appJson.pages[0];
+    if (query === undefined) query = launchPath ? splitUrl(launchPath).query : {};
     const app = new AppInstance(this, appJson);
     this.app = app;
     app.loadApp();
