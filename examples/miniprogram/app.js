@@ -4,16 +4,18 @@
 const touchpoint = require('touchpoint');
 const config = require('./config.js');
 
-touchpoint.init({
+// Pages may await getApp().globalData.touchpointReady; calls made before it resolves are buffered.
+const touchpointReady = touchpoint.init({
   writeKey: config.writeKey,
   endpoint: config.endpoint,
-  // wasmPath defaults to '/miniprogram_npm/touchpoint/touchpoint.wasm.br'
+  wasmPath: config.wasmPath,
   debug: config.debug,
-}).catch(() => { /* reported through touchpoint.on('error') */ });
+});
+touchpointReady.catch(() => { /* reported through touchpoint.on('error') */ });
 touchpoint.on('error', (e) => console.warn('[touchpoint]', e.code, e.message));
 
 App({
-  globalData: { cart: [] },
+  globalData: { cart: [], touchpointReady },
   onLaunch() {
     // After wx.login and your backend's code2session, tie the visitor to their WeChat ids:
     // touchpoint.setExternalId('openid', openid); touchpoint.setExternalId('unionid', unionid);

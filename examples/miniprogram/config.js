@@ -8,4 +8,5 @@ module.exports = {
   endpoint,
   h5ShopUrl: ext.h5ShopUrl || `${endpoint}/examples/h5/index.html`,
   debug: !!ext.debug,
+  wasmPath: ext.wasmPath, // undefined: the SDK's default, '/miniprogram_npm/touchpoint/touchpoint.wasm.br'
 };

@@ -17,7 +17,7 @@ const runtimeWx = () => (typeof wx === 'object' && wx ? wx : null);
 
 class MiniProgramTouchpoint extends Touchpoint {
   constructor() {
-    super((o) => createMiniProgramPlatform(o.wx || runtimeWx(), o), { maxQueueBytes: MAX_QUEUE_BYTES, wasmPath: DEFAULT_WASM_PATH });
+    super((o) => createMiniProgramPlatform(o.wx || runtimeWx(), o), { maxQueueBytes: MAX_QUEUE_BYTES });
     const platform = {
       setLocation: (l) => { if (this._platform) this._platform.setLocation(l); },
       setScene: (s) => { if (this._platform) this._platform.setScene(s); },
@@ -42,12 +42,12 @@ class MiniProgramTouchpoint extends Touchpoint {
   }
 
   async _init(options) {
-    const opts = { ...this._defaults, ...options };
-    const bad = checkWasmPath(opts.wasmPath);
+    const wasmPath = options.wasmPath || DEFAULT_WASM_PATH;
+    const bad = checkWasmPath(wasmPath);
     if (bad) throw new Error(`touchpoint.init: ${bad}`);
     let fail;
     const failed = new Promise((_, reject) => { fail = reject; });
-    const ready = super._init({ ...options, wasmUrl: opts.wasmPath, instantiateWasm: options.instantiateWasm || wxInstantiateWasm(opts.wasmPath, (e) => fail(e)) });
+    const ready = super._init({ ...options, wasmUrl: wasmPath, instantiateWasm: options.instantiateWasm || wxInstantiateWasm(wasmPath, (e) => fail(e)) });
     if (this._platform && this._platform.onStorageError) this._platform.onStorageError((m) => this._error('storage_failed', m));
     return Promise.race([ready, failed]);
   }

@@ -150,4 +150,16 @@ describe('the example shop mini-program', () => {
     assert.deepEqual(seqs, Array.from({ length: N }, (_, i) => i));
     assert.equal(storage.stats.failures.length, 0);
   });
+
+  test('a wasm path the runtime refuses fails init() with a clear error; the app keeps running', async () => {
+    for (const [wasmPath, why] of [['/missing/touchpoint.wasm.br', /no such file in the package/], ['https://cdn.example.com/touchpoint.wasm', /not a URL/], ['/miniprogram_npm/touchpoint/index.js', /must end in \.wasm/]]) {
+      const p = phone(collector, { extConfig: { wasmPath } });
+      const app = await p.sim.launch({ scene: 1001 });
+      await assert.rejects(app.context.getApp().globalData.touchpointReady, why);
+      await app.tap('p-A-1001'); // pages and handlers still work
+      await settle();
+      assert.equal(app.currentPage.route, 'pages/detail/detail');
+      app.kill();
+    }
+  });
 });
