@@ -28,6 +28,7 @@ step "native core (doctest via ctest)" ctest --test-dir build-native --output-on
 step "rule workload replays (native CLI)" bash scripts/replay-workloads.sh build-native
 step "node tests (wasm module, dist/, collector)" node --test --test-concurrency=1 tests/node/ tests/collector/
 step "browser end-to-end (headless Chromium)" node --test --test-concurrency=1 tests/browser/
+step "mini-program (simulated runtime, collector, web-view in Chromium)" node --test --test-concurrency=1 tests/miniprogram/
 
 echo
 echo "=== summary ($(( $(date +%s)-START )) s)"
