@@ -68,6 +68,8 @@ export interface Touchpoint {
   consent(state: 'pending' | 'granted' | 'denied'): void;
   /** Decorates a link with this visitor's share ids (tp_ref/tp_share/tp_depth/tp_ch) and sends `share`. */
   shareUrl(url: string, options?: { channel?: string }): string;
+  /** Mini-program: the src of a <web-view> carrying this visitor's ids (tp_anon, tp_uid, tp_openid, tp_unionid, tp_appid). */
+  webviewUrl(url: string): string;
   /** Session, campaign (first/last touch), referral chain and ids of this visitor. */
   visit(): { session: { id: string; number: number } | null; campaign?: Record<string, unknown>; first_touch?: Record<string, unknown>; referral?: Record<string, unknown>; anonymousId: string; userId: string | null };
   /** Sends what is queued now; resolves true once those batches were answered. */
@@ -93,7 +95,7 @@ export interface Touchpoint {
 export interface Platform { name: string; [key: string]: unknown }
 export declare function createBrowserPlatform(): Platform;
 export declare function createNodePlatform(options?: { storage?: InitOptions['storage'] }): Platform;
-export declare function createMiniProgramPlatform(wx: unknown): Platform;
+export declare function createMiniProgramPlatform(wx: unknown, options?: { writeKey?: string; maxRequests?: number }): Platform;
 export declare const Touchpoint: { new (platformFactory: (o: InitOptions) => Platform, defaults?: Partial<InitOptions>): Touchpoint };
 
 declare const touchpoint: Touchpoint;

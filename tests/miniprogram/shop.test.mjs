@@ -81,6 +81,7 @@ describe('the example shop mini-program', () => {
     // The runtime's limits held: never more than 3 requests, no key near 1 MB, no sync write.
     assert.ok(p.sim.network.maxActive <= 3, `max ${p.sim.network.maxActive} requests at once`);
     assert.equal(p.storage.stats.syncWrites, 0);
+    assert.equal(p.storage.stats.syncReads, 0, 'start-up read storage asynchronously');
     assert.deepEqual(host(app.errors), []);
   });
 
@@ -141,7 +142,9 @@ describe('the example shop mini-program', () => {
     assert.ok(storage.keys().filter((k) => k.includes('#')).length >= 5, 'the queue is spread over chunks');
 
     p.sim.network.offline = false;
+    const syncReads = storage.stats.syncReads;
     ({ app, tp } = await p.launch({ scene: 1089 }));
+    assert.equal(storage.stats.syncReads, syncReads, 'the queue was read back asynchronously while the wasm loaded');
     assert.equal(tp.anonymousId(), anon);
     const count = async () => named(await eventsOf(anon), 'outage_event').length;
     await deliver(p.sim, async () => (await count()) >= N);

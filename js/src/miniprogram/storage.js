@@ -151,7 +151,10 @@ export function createChunkedStorage(wx, { chunkChars = CHUNK_CHARS, onError } =
           const get = (k) => call('getStorage', { key: k }).then((r) => r.data, () => '');
           const head = await get(key);
           const parts = new Map();
-          if (isManifest(head)) for (let i = 0; i < head.tp_chunks; i++) parts.set(chunkKey(key, head.gen, i), await get(chunkKey(key, head.gen, i)));
+          if (isManifest(head)) {
+            const names = Array.from({ length: head.tp_chunks }, (_, i) => chunkKey(key, head.gen, i));
+            (await Promise.all(names.map(get))).forEach((v, i) => parts.set(names[i], v)); // in parallel
+          }
           // A write or read that happened meanwhile is newer than what was read here.
           if (!mirror.has(key)) mirror.set(key, assemble(key, head, (k) => parts.get(k)));
         })().catch(() => {}).finally(() => preloads.delete(key));
@@ -160,6 +163,8 @@ export function createChunkedStorage(wx, { chunkChars = CHUNK_CHARS, onError } =
       }
       return Promise.all(runs).then(() => {});
     },
+    // Resolves when every preload started so far is in memory.
+    preloaded() { return Promise.all([...preloads.values()]).then(() => {}); },
     // Resolves when every write so far is in storage (tests; the app may await it before a kill).
     idle() { return !writing && !waiting.size ? Promise.resolve() : new Promise((r) => idleWaiters.push(r)); },
   };

@@ -36,14 +36,16 @@ export function checkWasmPath(path) {
 }
 
 // The Module.instantiateWasm hook: (imports, receive) -> {} (asynchronous). A failure goes to
-// onFail, because the 3.1.6 glue never hears of an asynchronous one (init would hang).
-export function wxInstantiateWasm(path, onFail) {
+// onFail, because the 3.1.6 glue never hears of an asynchronous one (init would hang). The
+// instance is handed over once `before()` (the storage preload) has settled too.
+export function wxInstantiateWasm(path, onFail, before) {
   return (imports, receive) => {
     const wx = typeof WXWebAssembly === 'object' && WXWebAssembly ? WXWebAssembly : null;
     if (!wx) { onFail(new Error('WXWebAssembly is missing: the base library must be >= 2.13')); return {}; }
     let pending;
     try { pending = wx.instantiate(path, imports); } catch (e) { pending = Promise.reject(e); }
-    Promise.resolve(pending).then((r) => {
+    const waitFor = Promise.resolve(before && before()).catch(() => {});
+    Promise.all([pending, waitFor]).then(([r]) => {
       const instance = r && r.instance ? r.instance : r;
       receive(instance, r && r.module);
     }).catch((e) => onFail(new Error(`WXWebAssembly.instantiate(${path}) failed: ${e && (e.errMsg || e.message) || e}`)));

@@ -96,6 +96,8 @@ export function createMiniProgramPlatform(wx, options = {}) {
       if (wx.onNetworkStatusChange) wx.onNetworkStatusChange((r) => { if (r && r.isConnected) handler('online'); });
     },
     onStorageError(fn) { errorListeners.push(fn); },
+    // Resolves when the shell's keys are in memory (the core starts after it: no sync reads).
+    ready: () => storage.preloaded(),
     context() {
       const i = systemInfo();
       return {

@@ -1,0 +1,102 @@
+// Type definitions for Touchpoint (dist/touchpoint.mjs and the `touchpoint` global of touchpoint.umd.js).
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type Properties = { [key: string]: JsonValue | undefined };
+
+export interface InitOptions {
+  /** Identifies the source; namespaces stored state. Required. */
+  writeKey: string;
+  /** Collector base URL, e.g. "https://collect.example.com" (batches go to `${endpoint}/v1/batch`). Required. */
+  endpoint: string;
+  /** Events per batch (default 20). */
+  flushAt?: number;
+  /** Max ms an event waits before its batch is sent (default 5000). */
+  flushInterval?: number;
+  /** Max bytes per batch before compression (default 61440). */
+  flushBytes?: number;
+  /** Queue bounds; past them the oldest waiting events are dropped and reported (defaults 10000 / 4 MiB). */
+  maxQueueEvents?: number;
+  maxQueueBytes?: number;
+  /** gzip batch bodies inside the core (default true). */
+  compress?: boolean;
+  /** Log decisions and errors to the console. */
+  debug?: boolean;
+  /** Where touchpoint.wasm is fetched from (default: beside the script). */
+  wasmUrl?: string;
+  /** The wasm bytes, where fetching by URL is impossible (Node 20). */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Custom wasm instantiation (WeChat mini-programs: WXWebAssembly). */
+  instantiateWasm?: (imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance) => void) => object;
+  /** Fetch tag rules from the backend (default true); `rulesUrl` overrides `${endpoint}/v1/rules`. */
+  rules?: boolean;
+  rulesUrl?: string;
+  rulesRefreshInterval?: number;
+  /** 'pending' holds events in memory (nothing stored or sent) until consent('granted'); default 'granted'. */
+  consent?: 'pending' | 'granted' | 'denied';
+  /** Session ends after this many ms without activity (default 30 min). */
+  sessionTimeout?: number;
+  /** Domain of the tp_anon cookie that shares anonymousId across sub-domains, e.g. ".example.com". */
+  cookieDomain?: string;
+  /** false: do not write the tp_anon cookie. */
+  cookie?: boolean;
+  /** Automatic touchpoint tracking (see docs/autotrack.md); false disables all of it. */
+  autotrack?: false | { pageviews?: boolean; clicks?: boolean; autocapture?: boolean; exposure?: boolean; scroll?: boolean; engagement?: boolean | { onHidden?: boolean }; forms?: boolean };
+  /** A platform adapter (see createBrowserPlatform / createNodePlatform / createMiniProgramPlatform). */
+  platform?: Platform;
+  /** Node only: a {getItem,setItem,removeItem} store for the queue (default: memory). */
+  storage?: { getItem(k: string): string | null; setItem(k: string, v: string): void; removeItem(k: string): void };
+}
+
+export interface TouchpointError { code: string; message: string; field?: string; errors?: { path: string; message: string }[] }
+export interface TagChange { tag: string; rule: string }
+export interface ScoreState { value: number; grade: string | null; max: number }
+
+export interface Touchpoint {
+  readonly version: string;
+  init(options: InitOptions): Promise<Touchpoint>;
+  track(event: string, properties?: Properties): void;
+  page(name?: string | Properties, properties?: Properties): void;
+  identify(userId?: string | Properties, traits?: Properties): void;
+  reset(): void;
+  alias(userId: string, previousId?: string): void;
+  /** Super properties: merged under every event's properties (the event's own keys win); persisted. */
+  register(properties: Properties): void;
+  registerOnce(properties: Properties): void;
+  unregister(key: string): void;
+  /** WeChat identities, sent as context.externalIds. */
+  setExternalId(kind: 'openid' | 'unionid' | 'appid', value: string): void;
+  consent(state: 'pending' | 'granted' | 'denied'): void;
+  /** Decorates a link with this visitor's share ids (tp_ref/tp_share/tp_depth/tp_ch) and sends `share`. */
+  shareUrl(url: string, options?: { channel?: string }): string;
+  /** Mini-program: the src of a <web-view> carrying this visitor's ids (tp_anon, tp_uid, tp_openid, tp_unionid, tp_appid). */
+  webviewUrl(url: string): string;
+  /** Session, campaign (first/last touch), referral chain and ids of this visitor. */
+  visit(): { session: { id: string; number: number } | null; campaign?: Record<string, unknown>; first_touch?: Record<string, unknown>; referral?: Record<string, unknown>; anonymousId: string; userId: string | null };
+  /** Sends what is queued now; resolves true once those batches were answered. */
+  flush(): Promise<boolean>;
+  on(name: 'tags', cb: (e: { added: TagChange[]; removed: TagChange[]; tags: string[] }) => void): () => void;
+  on(name: 'scores', cb: (e: { changes: unknown[]; scores: Record<string, ScoreState> }) => void): () => void;
+  on(name: 'stage', cb: (e: { changes: unknown[]; stages: Record<string, string> }) => void): () => void;
+  on(name: 'rules', cb: (e: { version: string; source: 'cache' | 'backend' }) => void): () => void;
+  on(name: 'delivery', cb: (e: { batch: number; events: number; status: number }) => void): () => void;
+  on(name: 'error', cb: (e: TouchpointError) => void): () => void;
+  off(name: string, cb: (...args: any[]) => void): void;
+  tags(): string[];
+  traits(): Record<string, JsonValue>;
+  scores(): Record<string, ScoreState>;
+  stage(): Record<string, string>;
+  stage(id: string): string | null;
+  rulesVersion(): string;
+  anonymousId(): string | null;
+  userId(): string | null;
+  queueStats(): { queued: number; queuedBytes: number; pending: number; batches: number; inFlight: number; dropped: Record<string, number> };
+}
+
+export interface Platform { name: string; [key: string]: unknown }
+export declare function createBrowserPlatform(): Platform;
+export declare function createNodePlatform(options?: { storage?: InitOptions['storage'] }): Platform;
+export declare function createMiniProgramPlatform(wx: unknown, options?: { writeKey?: string; maxRequests?: number }): Platform;
+export declare const Touchpoint: { new (platformFactory: (o: InitOptions) => Platform, defaults?: Partial<InitOptions>): Touchpoint };
+
+declare const touchpoint: Touchpoint;
+export default touchpoint;
