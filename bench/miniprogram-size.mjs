@@ -23,4 +23,4 @@ console.log(`index.js          ${String(j.raw).padStart(7)} B raw ${String(j.gzi
 const pkg = fs.statSync(path.join(dir, 'touchpoint.wasm.br')).size + js.length;
 console.log(`in the code package (index.js + touchpoint.wasm.br): ${kb(pkg)} of the 2 MB main-package limit`);
 console.log(`gzip total ${kb(w.gzip + j.gzip)} vs Sensors sa-sdk-miniprogram 18 KB and GrowingIO 22 KB (gzip): ` +
-  `x${((w.gzip + j.gzip) / 1024 / 18).toFixed(2)} / x${((w.gzip + j.gzip) / 1024 / 22).toFixed(2)} — they have no local rules engine, no gzip batching, no durable chunked queue`);
+  `x${((w.gzip + j.gzip) / 1024 / 18).toFixed(2)} / x${((w.gzip + j.gzip) / 1024 / 22).toFixed(2)} (the wasm core is the web's, rules engine included)`);

@@ -44,6 +44,10 @@ fs.mkdirSync(mpDir, { recursive: true });
 await esbuild.build({
   ...common, entryPoints: [path.join(root, 'js/src/entry-miniprogram.js')], format: 'iife', globalName: 'touchpoint',
   inject: [path.join(root, 'js/src/miniprogram/wasm.js')],
+  plugins: [gluePlugin, {
+    name: 'no-dom-autotrack', // the DOM trackers have nothing to do in a mini-program
+    setup(build) { build.onResolve({ filter: /\/autotrack\/index\.js$/ }, () => ({ path: path.join(root, 'js/src/miniprogram/no-dom-autotrack.js') })); },
+  }],
   footer: { js: 'module.exports=touchpoint.default;' },
   outfile: path.join(mpDir, 'index.js'),
 });
