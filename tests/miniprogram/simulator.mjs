@@ -152,9 +152,9 @@ export class MiniProgramSimulator {
     if (query === undefined) query = launchPath ? splitUrl(launchPath).query : {};
     const app = new AppInstance(this, appJson);
     this.app = app;
-    app.loadApp();
     const opts = { scene, path: first, query: { ...query }, referrerInfo, shareTicket: undefined };
-    app.launchOptions = opts;
+    app.launchOptions = opts; // wx.getLaunchOptionsSync() works while app.js runs
+    app.loadApp();
     app.callApp('onLaunch', opts);
     app.showApp(opts);
     app.openPage(first, query);

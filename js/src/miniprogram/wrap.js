@@ -55,7 +55,8 @@ function wrapPageMethods(target, hooks) {
       // of the object is used. One share is sent unless the promise names another path.
       const { promise, ...rest } = r;
       const out = decorate(rest);
-      out.promise = promise.then((p) => (p && p.path && p.path !== rest.path ? decorate({ ...rest, ...p }) : { ...out, ...p, path: out.path }));
+      const shared = { ...out };
+      out.promise = promise.then((p) => (p && p.path && p.path !== rest.path ? decorate({ ...rest, ...p }) : { ...shared, ...p, path: shared.path }));
       return out;
     };
   }
