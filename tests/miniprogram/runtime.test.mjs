@@ -218,3 +218,18 @@ describe('bridge and page URLs', () => {
     assert.deepEqual(datasetProps({ tpEvent: 'add_to_cart', tpSku: 'A-1', tpOrderId: '9', sku: 'x', tpIgnore: '' }), { sku: 'A-1', order_id: '9' });
   });
 });
+
+describe('the mini-program build', () => {
+  // Each package of a mini-program is limited to 2 MB (framework/subpackages.html); the SDK takes
+  // at most an eighth of the main package. Sizes are deterministic, so this is a plain test.
+  const BUDGET_BYTES = 256 * 1024;
+  test(`dist/miniprogram/ (index.js + touchpoint.wasm.br) fits ${BUDGET_BYTES / 1024} KB of the 2 MB package`, async () => {
+    const { MP_DIST } = await import('./support.mjs');
+    const size = ['index.js', 'touchpoint.wasm.br'].reduce((n, f) => n + fs.statSync(path.join(MP_DIST, f)).size, 0);
+    assert.ok(size <= BUDGET_BYTES, `${size} B`);
+    const pkgJson = JSON.parse(fs.readFileSync(path.join(MP_DIST, 'package.json'), 'utf8'));
+    assert.equal(pkgJson.main, 'index.js');
+    for (const f of pkgJson.files) assert.ok(fs.existsSync(path.join(MP_DIST, f)), f);
+  });
+});
+

@@ -25,6 +25,9 @@ test('mini-program -> <web-view> H5 shop: one anonymousId, one profile, the web-
   const { app, tp } = await p.launch({ scene: 1001 });
   tp.setExternalId('openid', 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o');
   tp.setExternalId('appid', 'wx0123456789abcdef');
+  await app.tap('p-A-1001'); // a product_view in the mini-program...
+  await settle();
+  await app.navigateBack();
   await app.tap('open-shop');
   await settle();
   assert.equal(app.currentPage.route, 'pages/shop/shop');
@@ -40,6 +43,7 @@ test('mini-program -> <web-view> H5 shop: one anonymousId, one profile, the web-
   assert.equal(await page.evaluate(() => window.touchpointReady), true);
   assert.equal(await page.evaluate(() => window.touchpoint.anonymousId()), anon);
   assert.equal(new URL(page.url()).search, '', 'the ids left the address bar');
+  // ...and one in the H5 shop.
   await page.evaluate(async () => { window.touchpoint.track('product_view', { sku: 'A-1001', category: 'health', price: 129.5 }); await window.touchpoint.flush(); });
   await context.close();
 
@@ -63,6 +67,6 @@ test('mini-program -> <web-view> H5 shop: one anonymousId, one profile, the web-
     const r = await collector.json(`/v1/users/${anon}`);
     return r.status === 200 && r.body.stored >= events.length ? r.body : null;
   }, { what: 'profile' });
-  assert.equal(profile.traits.health_views_7d, 1);
+  assert.equal(profile.traits.health_views_7d, 2, 'one product_view on each side, one trait');
   assert.deepEqual(problems, []);
 });
