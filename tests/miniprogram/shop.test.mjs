@@ -88,6 +88,27 @@ describe('the example shop mini-program', () => {
     assert.deepEqual(host(app.errors), []);
   });
 
+  test('back by a direct scene: same campaign and session; back by a new chat card: a new campaign and session', async () => {
+    const clock = new FakeClock();
+    const p = phone(collector, { clock });
+    const { app, tp } = await p.launch({ scene: 1047, path: 'pages/list/list', query: { utm_source: 'poster' } });
+    const anon = tp.anonymousId();
+    await app.hide();
+    await clock.advance(60 * 1000);
+    await app.show({ scene: 1089 }); // recents, back to the page that was showing
+    await app.hide();
+    await clock.advance(60 * 1000);
+    await app.show({ scene: 1007, path: 'pages/detail/detail', query: { sku: 'B-2001', utm_source: 'group' } });
+    await settle();
+    await app.hide();
+    await waitFor(async () => named(await eventsOf(anon), 'app_hide').length === 3, { what: 'three app_hide' });
+    const events = await eventsOf(anon);
+    const shows = named(events, 'app_show');
+    assert.deepEqual(shows.map((e) => e.properties.scene), ['wx-1047', 'wx-1089', 'wx-1007']);
+    assert.deepEqual(shows.map((e) => [e.context.campaign.source, e.context.campaign.channel]), [['poster', 'wx-1047'], ['poster', 'wx-1047'], ['group', 'wx-1007']]);
+    assert.deepEqual(named(events, 'session_start').map((e) => e.properties.reason), ['first', 'campaign']);
+  });
+
   test('a share chain two levels deep: share -> friend lands (depth 1) -> shares -> their friend lands (depth 2)', async () => {
     const clock = new FakeClock();
     const a = phone(collector, { clock });

@@ -496,7 +496,13 @@ class AppInstance {
     const top = this.currentPage;
     const opts = { scene, path: p ? splitUrl(p).route : top.route, query: query || (p ? splitUrl(p).query : { ...top.options }), referrerInfo: {} };
     this.showApp(opts);
-    this.callPage(top, 'onShow');
+    // A hot start with another page (a chat card, a QR code) relaunches the page stack there.
+    const samePage = opts.path === top.route && JSON.stringify(opts.query) === JSON.stringify({ ...top.options });
+    if (samePage) this.callPage(top, 'onShow');
+    else {
+      while (this.stack.length) this.callPage(this.stack.pop(), 'onUnload');
+      this.openPage(opts.path, opts.query);
+    }
     await tick();
   }
 

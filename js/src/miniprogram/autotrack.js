@@ -7,7 +7,7 @@
 //   share {…} on onShareAppMessage / onShareTimeline, whose path carries the sharer's ids
 // The launch/show path and query become the page URL of the core, so utm_*, tp_store/tp_staff/
 // tp_qr/tp_channel and the share ids feed attribution and referral exactly like an H5 landing URL.
-import { landingUrl, pagePath, pageUrl, queryString, sceneName } from './pages.js';
+import { DIRECT_SCENES, landingUrl, pagePath, pageUrl, queryString, sceneName } from './pages.js';
 
 export const SHARE_CHANNEL_CHAT = 'wechat_chat'; // docs/identity.md tp_ch values
 export const SHARE_CHANNEL_TIMELINE = 'moments';
@@ -49,7 +49,10 @@ export function createAutotrack(tp, platform, options = {}) {
     const path = pagePath(a.path || '');
     platform.setScene(sceneName(a.scene));
     const newLanding = { url: landingUrl(path, a.query, a.scene), pageUrl: pageUrl(path, a.query) };
-    if (a.path) {
+    // Back by a direct scene (recents, home screen) to the landing page: the same visit, so the
+    // landing keeps its channel; a new campaign would start a new session.
+    const sameVisit = landing && landing.pageUrl === newLanding.pageUrl && DIRECT_SCENES.includes(Number(a.scene));
+    if (a.path && !sameVisit) {
       landing = newLanding;
       platform.setLocation({ url: landing.url, path, referrer: '' });
     }
