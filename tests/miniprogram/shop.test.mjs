@@ -24,6 +24,9 @@ describe('the example shop mini-program', () => {
     const { app, tp } = await p.launch({ scene: 1047, path: 'pages/list/list', query });
     const anon = tp.anonymousId();
     assert.match(anon, /^[0-9a-f-]{36}$/);
+    // Rules come through wx.request (platform.fetchRules); events before they are in count for
+    // the server's recomputation only, so the visit starts once they are.
+    await waitFor(() => tp.rulesVersion() === 'shop-2026-11-22.1', { what: 'rules fetched through wx.request' });
     await clock.advance(2000);
     for (let i = 0; i < 3; i++) {
       await app.tap('p-A-1001');            // product_click, then navigateTo the detail page

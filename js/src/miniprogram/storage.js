@@ -24,7 +24,7 @@ export function createChunkedStorage(wx, { chunkChars = CHUNK_CHARS, onError } =
   const mirror = new Map();   // key -> value (string) or null: what get() answers
   const stored = new Map();   // key -> what is in wx storage under `key` (manifest, string or null)
   const waiting = new Map();  // key -> value (null: remove) not yet written
-  const preloads = new Map(); // key -> true while an async preload runs
+  const preloads = new Map(); // key -> the promise of its running async preload
   let writing = false;
   let lastError = null;
   let idleWaiters = [];
@@ -72,9 +72,9 @@ export function createChunkedStorage(wx, { chunkChars = CHUNK_CHARS, onError } =
     swept.add(key);
     const info = await call('getStorageInfo', {}).catch(() => null);
     const head = stored.get(key);
-    const live = isManifest(head) ? `${key}${CHUNK_SEP}${head.gen}.` : null;
+    const live = new Set(isManifest(head) ? Array.from({ length: head.tp_chunks }, (_, i) => chunkKey(key, head.gen, i)) : []);
     for (const k of (info && info.keys) || [])
-      if (k.startsWith(key + CHUNK_SEP) && !(live && k.startsWith(live))) await call('removeStorage', { key: k }).catch(() => {});
+      if (k.startsWith(key + CHUNK_SEP) && !live.has(k)) await call('removeStorage', { key: k }).catch(() => {});
   }
 
   async function write(key, value) {
