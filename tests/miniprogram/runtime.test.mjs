@@ -38,7 +38,7 @@ async function holdServer() {
 describe('the simulated runtime', () => {
   test('has no WebAssembly, fetch, TextDecoder, TextEncoder, performance, queueMicrotask, eval; Function only for "return this"', () => {
     const { app } = runtime();
-    for (const g of ['WebAssembly', 'fetch', 'TextDecoder', 'TextEncoder', 'performance', 'queueMicrotask', 'URL', 'crypto', 'window', 'document', 'eval'])
+    for (const g of ['WebAssembly', 'Proxy', 'fetch', 'TextDecoder', 'TextEncoder', 'performance', 'queueMicrotask', 'URL', 'crypto', 'window', 'document', 'eval'])
       assert.equal(app.eval(`typeof ${g}`), 'undefined', g);
     assert.throws(() => app.eval(`new Function('return 1')`), /not supported/);
     assert.throws(() => app.eval(`(function(){}).constructor('return 1')`), /not supported/);
@@ -46,6 +46,20 @@ describe('the simulated runtime', () => {
     assert.throws(() => app.eval(`globalThis['ev' + 'al'] ? 1 : Reflect.construct(Object.getPrototypeOf(function*(){}).constructor, ['yield 1'])`), /Code generation from strings disallowed/);
     assert.equal(app.eval(`new Function('return this')() === globalThis`), true);
     assert.equal(app.eval(`(() => {}) instanceof Function`), true);
+  });
+
+  test('promiseMacrotasks: Promise callbacks run as macrotasks (after native microtasks), in order; throws still reject', async () => {
+    const { app } = runtime({ promiseMacrotasks: true });
+    const order = await app.eval(`new Promise((resolve) => {
+      const seen = [];
+      const Native = (async () => {})().constructor;
+      Promise.resolve().then(() => seen.push('then'));
+      Native.resolve().then(() => seen.push('microtask'));
+      seen.push('sync');
+      const t = Promise.resolve(1).then((v) => { throw new Error('x' + v); }).catch((e) => seen.push(e.message));
+      t.then(() => resolve(seen));
+    })`);
+    assert.deepEqual(JSON.parse(JSON.stringify(order)), ['sync', 'microtask', 'then', 'x1']);
   });
 
   test('WXWebAssembly.instantiate takes only .wasm/.wasm.br paths inside the package', async () => {

@@ -112,6 +112,26 @@ describe('the example shop mini-program', () => {
     assert.deepEqual(named(events, 'session_start').map((e) => e.properties.reason), ['first', 'campaign']);
   });
 
+  test('iOS <= 15 (Promise callbacks as macrotasks): the same visit lands whole', async () => {
+    const p = phone(collector, { promiseMacrotasks: true });
+    const { app, tp } = await p.launch({ scene: 1007, path: 'pages/list/list', query: { utm_source: 'chat' } });
+    await app.tap('p-A-1001');
+    await settle(20);
+    assert.equal(app.currentPage.route, 'pages/detail/detail');
+    const share = await app.tap('share');
+    assert.match(share.path, /tp_depth=1/);
+    await app.hide();
+    const anon = tp.anonymousId();
+    const events = await waitFor(async () => {
+      const all = await eventsOf(anon);
+      return named(all, 'app_hide').length === 1 ? all : null;
+    }, { what: 'app_hide' });
+    const names = events.map((e) => e.event || e.name);
+    for (const n of ['session_start', 'app_launch', 'app_show', 'pages/list/list', 'product_click', 'page_leave', 'pages/detail/detail', 'product_view', 'share', 'app_hide'])
+      assert.ok(names.includes(n), `${n} in ${names}`);
+    assert.equal(named(events, 'app_launch')[0].context.campaign.source, 'chat');
+  });
+
   test('a share chain two levels deep: share -> friend lands (depth 1) -> shares -> their friend lands (depth 2)', async () => {
     const clock = new FakeClock();
     const a = phone(collector, { clock });

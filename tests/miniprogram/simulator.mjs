@@ -1,7 +1,7 @@
 // A WeChat mini-program runtime in Node, written from the runtime's rules (issue 11;
 // /work/shared/PLATFORMS.md "WeChat mini-program runtime"; developers.weixin.qq.com docs):
 // - the app's code runs in a vm context with no WebAssembly, fetch, TextDecoder/TextEncoder,
-//   performance, queueMicrotask, URL, crypto, window or document; eval and code generation from
+//   performance, queueMicrotask, URL, crypto, Proxy, window or document; eval and code generation from
 //   strings are off, and the `Function` constructor throws except for `new Function('return this')`;
 // - WXWebAssembly.instantiate(path, imports) takes only a path inside the code package ending
 //   .wasm or .wasm.br (brotli); the module is compiled by the host's real WebAssembly;
@@ -10,6 +10,7 @@
 //   drives every timer and timeout;
 // - wx.*Storage* (sync and async): 1 MB per key, 10 MB in all, errors as the runtime reports them;
 //   storage outlives the app (kill() and launch() again keep it);
+// - optionally (promiseMacrotasks) Promise callbacks as macrotasks, like iOS <= 15 clients;
 // - App, Page, Component, getApp, getCurrentPages, and drivers for launch (scene, path, query),
 //   show/hide, navigation, taps on WXML elements (dataset from data-* attributes) and shares.
 import fs from 'node:fs';
@@ -121,7 +122,8 @@ function splitUrl(url) {
 // options: packageDir (the mini-program: app.js, app.json, pages/…), mounts ({'/miniprogram_npm/x':
 // dir}), clock, storage, extConfig (wx.getExtConfigSync), systemInfo, log (host console for the app).
 export class MiniProgramSimulator {
-  constructor({ packageDir, mounts = {}, clock = new FakeClock(), storage = new WxStorage(), extConfig = {}, systemInfo = {}, log = false }) {
+  constructor({ packageDir, mounts = {}, clock = new FakeClock(), storage = new WxStorage(), extConfig = {}, systemInfo = {}, log = false, promiseMacrotasks = false }) {
+    this.promiseMacrotasks = promiseMacrotasks;
     this.packageDir = path.resolve(packageDir);
     this.mounts = Object.entries(mounts).map(([k, v]) => [k.replace(/\/+$/, ''), path.resolve(v)]);
     this.clock = clock;
@@ -194,7 +196,21 @@ class AppInstance {
     const ctx = vm.createContext(sandbox, { name: 'mini-program', codeGeneration: { strings: false, wasm: false } });
     this.realm = vm.runInContext('({ JSON, ArrayBuffer, Uint8Array })', ctx); // the app's own intrinsics
     // What a vm context has and the runtime does not.
-    vm.runInContext(`delete globalThis.WebAssembly; delete globalThis.eval;`, ctx);
+    // (Proxy is missing on some old clients: the SDK must not need it.)
+    vm.runInContext(`delete globalThis.WebAssembly; delete globalThis.eval; delete globalThis.Proxy;`, ctx);
+    // iOS <= 15 clients: Promise is a polyfill whose callbacks run as macrotasks.
+    if (sim.promiseMacrotasks) vm.runInContext(`((later) => {
+      const P = Promise;
+      const run = (fn, v, res, rej) => later(() => { try { res(fn(v)); } catch (e) { rej(e); } });
+      class MacrotaskPromise extends P {
+        then(onFulfilled, onRejected) {
+          return super.then(
+            typeof onFulfilled === 'function' ? (v) => new P((res, rej) => run(onFulfilled, v, res, rej)) : onFulfilled,
+            typeof onRejected === 'function' ? (e) => new P((res, rej) => run(onRejected, e, res, rej)) : onRejected);
+        }
+      }
+      globalThis.Promise = MacrotaskPromise;
+    })`, ctx)((fn) => setImmediate(() => { if (!self.dead) fn(); }));
     // Function: code generation is off (EvalError); `new Function('return this')` gives the global,
     // as the runtime allows it for old UMD bundles.
     vm.runInContext(`(() => {

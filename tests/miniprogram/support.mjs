@@ -12,11 +12,11 @@ export const turn = () => new Promise((r) => setImmediate(r));
 export async function settle(n = 5) { for (let i = 0; i < n; i++) await turn(); }
 
 // One phone: its own storage (kept across kills and relaunches) and the clock of the test.
-export function phone(collector, { writeKey = 'demo-shop', clock = new FakeClock(), storage = new WxStorage(), extConfig = {} } = {}) {
+export function phone(collector, { writeKey = 'demo-shop', clock = new FakeClock(), storage = new WxStorage(), extConfig = {}, promiseMacrotasks = false } = {}) {
   const sim = new MiniProgramSimulator({
     packageDir: EXAMPLE,
     mounts: { '/miniprogram_npm/touchpoint': MP_DIST },
-    clock, storage,
+    clock, storage, promiseMacrotasks,
     extConfig: { endpoint: collector.url, writeKey, ...extConfig },
   });
   return {
