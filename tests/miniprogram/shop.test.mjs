@@ -170,6 +170,29 @@ describe('the example shop mini-program', () => {
     assert.equal(tpC.visit().referral.depth, 2);
   });
 
+  test('a batch still running 5 s after hide is interrupted, re-sent at the next show, and stored once', async () => {
+    const clock = new FakeClock();
+    const p = phone(collector, { clock });
+    const { app, tp } = await p.launch({ scene: 1001 });
+    const anon = tp.anonymousId();
+    await deliver(p.sim, async () => named(await eventsOf(anon), 'app_show').length === 1);
+    await collector.fault({ hang_ms: 3000, count: 1 }); // the collector answers the next batch late
+    for (let i = 0; i < 5; i++) tp.track('checkout_step', { step: i });
+    await app.hide();
+    const hung = p.sim.network.requests.length - 1;
+    await clock.advance(5000);
+    assert.equal(p.sim.network.requests[hung].outcome, 'request:fail interrupted');
+    // The collector still stored that batch; the phone does not know it.
+    await waitFor(async () => named(await eventsOf(anon), 'checkout_step').length === 5, { what: 'the hung batch stored' });
+    assert.ok(tp.queueStats().queued >= 5);
+    await app.show({ scene: 1089 });
+    await deliver(p.sim, async () => tp.queueStats().queued === 0);
+    const events = await eventsOf(anon);
+    assert.equal(named(events, 'checkout_step').length, 5, 'the re-sent events are deduplicated');
+    assert.equal(named(events, 'app_hide').length, 1);
+    await collector.fault({ reset: true });
+  });
+
   test('nothing is lost across an app kill during an outage; storage keys stay far below 1 MB', async () => {
     const clock = new FakeClock();
     const storage = new WxStorage();
