@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "touchpoint/engine.hpp"
+#include "touchpoint/json_access.hpp"
 
 namespace touchpoint::fuzz {
 
@@ -40,7 +41,7 @@ inline const char* kRules = R"({"format": "touchpoint-rules/1", "version": "fuzz
              {"id": "fav", "kind": "most_frequent", "property": "event.properties.cat"}],
   "scores": [{"id": "heat", "half_life": "1d", "rules": [{"when": {"var": "event.properties.hot"}, "points": 2}],
               "grades": [{"grade": "hot", "min": 4}, {"grade": "warm", "min": 1}]}],
-  "tags": [{"id": "fan", "when": {">=": [{"var": "traits.views"}, 2]}, "expires": "1h"},
+  "tags": [{"id": "fan", "when": {">=": [{"var": "traits.views"}, 2]}},
            {"id": "rich", "when": {">": [{"var": "traits.spent"}, 100]}, "sticky": true},
            {"id": "pro", "when": {"==": [{"var": "user.plan"}, "pro"]}}],
   "stages": [{"id": "life", "order": ["new", "engaged"], "rules": [{"stage": "engaged", "when": {"var": "tags.fan"}}]}]})";

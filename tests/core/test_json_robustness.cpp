@@ -20,7 +20,7 @@ namespace {
 
 const char* kRules = R"({"format": "touchpoint-rules/1", "version": "r1",
   "traits": [{"id": "c", "kind": "count"}],
-  "scores": [{"id": "s", "rules": [{"when": true, "points": 1}]}],
+  "scores": [{"id": "s", "half_life": "1d", "rules": [{"when": true, "points": 1}]}],
   "tags": [{"id": "t", "when": {">": [{"var": "traits.c"}, 0]}}],
   "stages": [{"id": "st", "order": ["a", "b"], "rules": [{"stage": "b", "when": {"var": "tags.t"}}]}]})";
 
