@@ -46,7 +46,7 @@ inline const char* kRules = R"({"format": "touchpoint-rules/1", "version": "fuzz
            {"id": "pro", "when": {"==": [{"var": "user.plan"}, "pro"]}}],
   "stages": [{"id": "life", "order": ["new", "engaged"], "rules": [{"stage": "engaged", "when": {"var": "tags.fan"}}]}]})";
 
-// Config variants chosen by a byte: compression, rules, consent, small batches.
+// Config variants chosen by a byte: compression, rules, consent, small batches (bit 16: settle()).
 inline Engine make_engine(std::uint8_t flags) {
   EngineConfig c;
   c.write_key = "wk_fuzz";

@@ -6,7 +6,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   touchpoint::fuzz::Bytes in(data, size);
-  touchpoint::Engine e = touchpoint::fuzz::make_engine(in.byte() & ~4);  // granted: batches go out
+  const std::uint8_t flags = in.byte() & ~4;  // granted: batches go out
+  touchpoint::Engine e = touchpoint::fuzz::make_engine(flags);
   std::int64_t now = 1700000000000;
   std::vector<std::uint64_t> ids;
   auto collect = [&](const touchpoint::Output& o) {
@@ -31,6 +32,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     collect(e.tick(now));
     if (pick & 1) collect(e.ingest("t\t" + std::to_string(now) + "\t\"more\"\t{}", now));
   }
-  touchpoint::fuzz::settle(e, now);
+  if (flags & 16) touchpoint::fuzz::settle(e, now);
+  else (void)e.snapshot();
   return 0;
 }

@@ -29,14 +29,14 @@ const calls = {
   reset: '{"type":"reset","ts":5}',
   junk: '{"type":"nope"}\n[1,2]\n{"type":"track","event":5}\n{"type":"track","event":"x","properties":"s"}\nt\t\t\n\r\n',
 };
-write('ingest', 'all-calls', flags(8), [0], Object.values(calls).join('\n'));
+write('ingest', 'all-calls', flags(8 | 16), [0], Object.values(calls).join('\n'));
 write('ingest', 'rounds', flags(1 | 2), [1], calls.context, SEP, [2], calls.track, SEP, [200], calls.identify + '\n' + calls.track, SEP, [0], calls.consent);
 write('ingest', 'pending-rules', flags(4 | 8), [0], calls.track + '\n' + calls.page, SEP, [5], calls.reset + '\n' + calls.track);
 write('ingest', 'hot-line', flags(0), [0], calls.track + '\n' + calls.trackBad);
 
 // ---- delivered: flags, then rounds [pick][status u16 LE][retry-after u16 LE][body] separated by 0xFF
 const round = (pick, status, retry, body) => Buffer.concat([Buffer.from([pick, status & 255, status >> 8, retry & 255, retry >> 8]), Buffer.from(body), SEP]);
-write('delivered', 'ack', flags(0), round(0, 200, 0, '{"accepted":20,"duplicates":0,"rejected":[]}'));
+write('delivered', 'ack', flags(16), round(0, 200, 0, '{"accepted":20,"duplicates":0,"rejected":[]}'));
 write('delivered', 'rejected', flags(1), round(1, 200, 0, '{"accepted":19,"duplicates":1,"rejected":[{"index":3,"code":"string_too_long","message":"m"}]}'));
 write('delivered', 'retry-then-ok', flags(2), round(0, 500, 0, 'oops'), round(0, 429, 30, ''), round(0, 0, 0, 'network'), round(0, 200, 0, '<html>'));
 write('delivered', 'drop', flags(0), round(0, 413, 0, 'too large'), round(0xfe, 200, 0, '{}'), round(3, 400, 0, '{"rejected":5}'));
@@ -78,7 +78,7 @@ for (let i = 0; i < 7; i++) tp.track('view', { price: i * 10, cat: 'a', hot: tru
 tp.identify('u-1', { plan: 'pro' });
 tp._drain();
 const snap = store.get('tp:seed:state');
-write('restore', 'engine-snapshot', flags(8), snap);
+write('restore', 'engine-snapshot', flags(8 | 16), snap);
 write('restore', 'engine-snapshot-no-rules', flags(0), snap);
 write('restore', 'truncated', flags(8), snap.slice(0, Math.floor(snap.length / 2)));
 write('restore', 'minimal', flags(0), 'TPS1\n{"queue":{"batches":[{"n":1,"id":3,"attempts":2}],"pending":1}}\n\n{"a":1}\n{"b":2}\n');

@@ -178,11 +178,15 @@ void Engine::handle_track_line(std::string_view line, std::size_t index, std::in
   const std::size_t b = a == std::string_view::npos ? a : line.find('\t', a + 1);
   if (b == std::string_view::npos)
     return add_error(out, index, {"call_malformed", "", "track call " + std::to_string(index) + " is not ts<TAB>name<TAB>properties"});
+  // A time past 9999-12-31 (ISO 8601's last 4-digit year, as session_tracker) is no time: it
+  // would overflow int64 on the next digit (found by fuzz/fuzz_ingest). Use the clock instead.
+  constexpr std::int64_t kMaxHotLineTs = 253402300799999;
   std::int64_t t = 0;
   bool digits = a > 2;
   for (std::size_t i = 2; i < a && digits; ++i) {
     if (line[i] < '0' || line[i] > '9') digits = false;
     else t = t * 10 + (line[i] - '0');
+    if (t > kMaxHotLineTs) digits = false;
   }
   if (!digits) t = now;
   std::string name_token(line.substr(a + 1, b - a - 1));

@@ -150,3 +150,17 @@ TEST_CASE("engine: a write key or ids holding invalid UTF-8 are serialised with 
   CHECK_NOTHROW(e.snapshot());
   CHECK_NOTHROW(e.stats());
 }
+
+TEST_CASE("engine: a hot-line timestamp too large for int64 is no time; the clock is used (fuzz_ingest finding)") {
+  EngineConfig c = plain_config();
+  c.queue.flush_at = 1;
+  Engine e(c);
+  // 25 digits: accumulating them overflowed int64 (undefined behaviour) before the fix.
+  json o = json::parse(e.ingest("t\t1700000000070000000000000\t\"x\"\t{}\nt\t253402300800000\t\"y\"\t{}", 5000).to_json());
+  CHECK(o["accepted"] == 2);
+  REQUIRE(o["send"].size() >= 1);
+  std::string bodies;
+  for (const auto& s : o["send"]) bodies += e.batch_body(s["id"].get<std::uint64_t>());
+  CHECK(bodies.find("\"timestamp\":\"1970-01-01T00:00:05.000Z\"") != std::string::npos);
+  CHECK(bodies.find("+") == std::string::npos);
+}

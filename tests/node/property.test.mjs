@@ -22,7 +22,7 @@ const wasmBinary = fs.readFileSync(path.join(DIST, 'touchpoint.wasm'));
 const { Touchpoint } = await import(path.join(DIST, 'touchpoint.mjs'));
 
 const SEED = Number(process.env.TP_PROPERTY_SEED || 20261203);
-const STEPS = Number(process.env.TP_PROPERTY_STEPS || 2500);
+const STEPS = Number(process.env.TP_PROPERTY_STEPS || 8000);
 const SESSION_STEPS = 120;            // calls per page view before a reload
 const FLUSH_BOUND_MS = 10000;         // real time a flush() may take before it counts as hung
 const CORE_FAILURES = new Set(['core_failed', 'core_unavailable', 'call_dropped', 'core_answer_invalid']);
