@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const WORKLOAD = path.resolve(ROOT, '../shared/rules-workload');
+const WORKLOAD = path.join(ROOT, 'tests/data/rules-workload');
 const EVENTS_DIR = path.join(ROOT, 'build-native/rules-workload');
 const argN = process.argv.indexOf('--events');
 const N = argN > 0 ? Number(process.argv[argN + 1]) : 20000;

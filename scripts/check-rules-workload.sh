@@ -6,14 +6,14 @@
 #
 # BUILD_DIR holds the native `touchpoint-rules`. The 27 MB event stream is generated into
 # WORK_DIR (default BUILD_DIR/rules-workload) when missing or stale (about 40 s, needs node).
-# Rule sets and expected results come from ../shared/rules-workload (or $TP_SHARED_DIR).
+# Rule sets and expected results come from tests/data/rules-workload (or $TP_TEST_DATA_DIR/rules-workload).
 # Exit status: 0 all nine match, 1 a mismatch or failed replay, 2 setup problem.
 set -eu
 
 BUILD=${1:?usage: scripts/check-rules-workload.sh BUILD_DIR [WORK_DIR]}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SHARED=${TP_SHARED_DIR:-$ROOT/../shared}
-WORKLOAD=$SHARED/rules-workload
+DATA=${TP_TEST_DATA_DIR:-$ROOT/tests/data}
+WORKLOAD=$DATA/rules-workload
 WORK=${2:-$BUILD/rules-workload}
 CLI=$BUILD/touchpoint-rules
 

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Replays ../shared/rules-workload (100,000 events x 9 rule sets) with the native
+# Replays tests/data/rules-workload (100,000 events x 9 rule sets) with the native
 # `touchpoint-rules replay` and compares each result with expected/*.json.
 #   scripts/replay-workloads.sh BUILD_NATIVE_DIR
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build-native}
-SHARED=../shared/rules-workload
+SHARED=tests/data/rules-workload
 EVENTS_DIR=$BUILD/rules-workload
 if [ ! -s "$EVENTS_DIR/events.ndjson" ]; then
   echo "generating the workload events into $EVENTS_DIR (about 40 s)"

@@ -24,9 +24,12 @@ export TP_CORE_JS=$ROOT/build-wasm/touchpoint_core.js
 export TP_RULES_EVENTS_DIR=$ROOT/build-native/rules-workload
 
 step "dist/ is fresh" bash scripts/check-dist.sh
+step "no throwing nlohmann calls in sdk/ wasm/ (lint)" bash scripts/lint-json.sh
 step "native core (doctest via ctest)" ctest --test-dir build-native --output-on-failure
 step "rule workload replays (native CLI)" bash scripts/replay-workloads.sh build-native
 step "node tests (wasm module, dist/, collector)" node --test --test-concurrency=1 tests/node/ tests/collector/
+# libFuzzer smoke: every target 20 s (a separate sanitizer build, build-fuzz/; fuzz/README.md).
+step "fuzz smoke (libFuzzer, 5 targets x 20 s)" bash scripts/fuzz.sh "${TP_FUZZ_SECONDS:-20}"
 step "browser end-to-end (headless Chromium)" node --test --test-concurrency=1 tests/browser/
 step "mini-program (simulated runtime, collector, web-view in Chromium)" node --test --test-concurrency=1 tests/miniprogram/
 

@@ -1,4 +1,4 @@
-// Rule-engine throughput side by side, in one run, on the rule workload (../shared/rules-workload:
+// Rule-engine throughput side by side, in one run, on the rule workload (tests/data/rules-workload:
 // condition / window / score sets of 10, 100 and 1,000 rules over the same events):
 //   native   `rules-bench` (C++, events in memory, TagEngine::process_text per line)
 //   wasm     RuleReplay under Node, fed 64 KB NDJSON chunks, so the cost of crossing into wasm is
@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const WORKLOAD = path.resolve(ROOT, '../shared/rules-workload');
+const WORKLOAD = path.join(ROOT, 'tests/data/rules-workload');
 const CORE_JS = process.env.TP_CORE_JS || path.join(ROOT, 'build-wasm/touchpoint_core.js');
 const NATIVE_BENCH = process.env.TP_RULES_BENCH || path.join(ROOT, 'build-native/rules-bench');
 const EVENTS_DIR = process.env.TP_RULES_EVENTS_DIR || path.join(ROOT, 'build-native/rules-workload');

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "touchpoint/engine.hpp"
+#include "touchpoint/json_access.hpp"
 
 namespace {
 
@@ -22,7 +23,7 @@ class WasmEngine {
     ValidationError err;
     auto config = EngineConfig::from_json(options.is_discarded() ? nlohmann::json() : options, &err);
     if (!config) {
-      error_ = err.to_json().dump();
+      error_ = touchpoint::json_access::dump(err.to_json());
       config = EngineConfig{};
     }
     engine_ = std::make_unique<Engine>(std::move(*config));
@@ -32,21 +33,21 @@ class WasmEngine {
   std::string ingest(const std::string& ndjson, double now) { return engine_->ingest(ndjson, ms(now)).to_json(); }
   std::string tick(double now) { return engine_->tick(ms(now)).to_json(); }
   std::string flush(double now, bool unloading, double budget) {
-    return engine_->flush(ms(now), unloading, budget > 0 ? static_cast<std::size_t>(budget) : 0).to_json();
+    return engine_->flush(ms(now), unloading, budget > 0 && budget < 1e15 ? static_cast<std::size_t>(budget) : 0).to_json();
   }
   std::string delivered(double id, int status, double retry_after_ms, const std::string& body, double now) {
-    return engine_->delivered(static_cast<std::uint64_t>(id), status, ms(retry_after_ms), body, ms(now)).to_json();
+    return engine_->delivered(batch_id(id), status, ms(retry_after_ms), body, ms(now)).to_json();
   }
   // A view into wasm memory: the caller copies it (slice) before the next call.
   emscripten::val batchBody(double id) {
-    const std::string& b = engine_->batch_body(static_cast<std::uint64_t>(id));
+    const std::string& b = engine_->batch_body(batch_id(id));
     return emscripten::val(emscripten::typed_memory_view(b.size(), reinterpret_cast<const unsigned char*>(b.data())));
   }
-  std::string loadRules(const std::string& rules) { return engine_->load_rules(rules).dump(); }
+  std::string loadRules(const std::string& rules) { return touchpoint::json_access::dump(engine_->load_rules(rules)); }
   std::string advanceRules(double now) { return engine_->advance_rules(ms(now)).to_json(); }
   std::string snapshot() const { return engine_->snapshot(); }
   std::string restore(const std::string& snap, double now) { return engine_->restore(snap, ms(now)).to_json(); }
-  std::string stats() const { return engine_->stats().dump(); }
+  std::string stats() const { return touchpoint::json_access::dump(engine_->stats()); }
   // Synchronous because the page needs the link now: {"url": decorated, "output": Output}.
   std::string shareUrl(const std::string& url, const std::string& channel, double now) {
     touchpoint::Output out;
@@ -63,7 +64,9 @@ class WasmEngine {
   }
 
  private:
+  // Numbers from JS may be NaN, negative or huge: casting those is undefined behaviour, so clamp.
   static std::int64_t ms(double v) { return v == v && v > -9.0e15 && v < 9.0e15 ? static_cast<std::int64_t>(v) : 0; }
+  static std::uint64_t batch_id(double v) { return v >= 0 && v < 9.0e15 ? static_cast<std::uint64_t>(v) : 0; }
   std::unique_ptr<Engine> engine_;
   std::string error_;
 };

@@ -56,16 +56,21 @@ std::string json_logic_apply(const std::string& rule_text, const std::string& da
   return dump({{"result", logic.apply(data)}});
 }
 
+// A replay chunk is a few MB (tools/bench-rules.mjs uses 1 MB); 1 GiB is far past any wasm heap we grow to.
+constexpr double kMaxReserveBytes = 1024.0 * 1024 * 1024;
+
 class WasmRuleReplay {
  public:
   std::string load(const std::string& rules) { return dump(errors_json(replay_.load(rules))); }
   double feed(const std::string& chunk) { return static_cast<double>(replay_.feed(chunk)); }
   double reserve(double bytes) {
+    // NaN, negative or absurd sizes from JS: no buffer rather than undefined behaviour or bad_alloc (abort).
+    if (!(bytes >= 0 && bytes <= kMaxReserveBytes)) return 0;
     buffer_.resize(static_cast<std::size_t>(bytes));
     return static_cast<double>(reinterpret_cast<std::uintptr_t>(buffer_.data()));
   }
   double feedReserved(double length) {
-    std::size_t n = std::min(buffer_.size(), static_cast<std::size_t>(length));
+    std::size_t n = length >= 0 && length < 9.0e15 ? std::min(buffer_.size(), static_cast<std::size_t>(length)) : 0;
     return static_cast<double>(replay_.feed(std::string_view(buffer_.data(), n)));
   }
   double finish() { return static_cast<double>(replay_.finish()); }

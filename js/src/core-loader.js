@@ -6,8 +6,10 @@ let corePromise = null;
 
 // wasmUrl: where touchpoint.wasm lives; wasmBinary: bytes when fetching is impossible (Node 20,
 // tests); instantiateWasm: a custom loader hook (mini-programs: WXWebAssembly).
-export function loadCore({ wasmUrl, wasmBinary, instantiateWasm, onLog }) {
-  if (corePromise) return corePromise;
+// fresh: a new module instance even if one exists (the old one aborted: js/src/core-guard.js); it
+// becomes the one later calls share.
+export function loadCore({ wasmUrl, wasmBinary, instantiateWasm, onLog, fresh = false }) {
+  if (corePromise && !fresh) return corePromise;
   const options = {
     locateFile: () => wasmUrl,
     print: (s) => onLog && onLog(s),

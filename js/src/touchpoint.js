@@ -3,6 +3,7 @@
 // core in one crossing, then performs what the core decided: send batches, persist state, arm the
 // wake-up timer, tell listeners about tag changes. The core decides; this file does I/O.
 import { loadCore } from './core-loader.js';
+import { GuardedEngine } from './core-guard.js';
 import { Emitter } from './emitter.js';
 import { installAutotrack } from './autotrack/index.js'; // autotrack wiring (see _init)
 import { decorateWebviewUrl } from './miniprogram/webview.js';
@@ -22,7 +23,20 @@ const monotonicMs = typeof performance === 'object' && performance && typeof per
   ? () => performance.now() : () => Date.now();
 
 function callLine(obj) {
-  try { return JSON.stringify(obj); } catch (err) { return null; } // cyclic / BigInt: reported below
+  try { return JSON.stringify(obj); } catch (err) { return null; } // cyclic / BigInt / throwing toJSON: reported below
+}
+
+// String(v) that never throws (a throwing toString, a Symbol): null when it cannot be had.
+function safeString(v) {
+  try { return typeof v === 'symbol' ? v.toString() : String(v); } catch (err) { return null; }
+}
+
+// A short, never-throwing description of a caller's value for error messages.
+function describe(v) {
+  if (typeof v === 'string') return JSON.stringify(v.slice(0, 40));
+  if (typeof v === 'bigint') return 'a BigInt';
+  if (v === null || typeof v !== 'object' && typeof v !== 'function') return safeString(v) || typeof v;
+  return `a ${typeof v}`;
 }
 
 export class Touchpoint {
@@ -60,19 +74,23 @@ export class Touchpoint {
 
   // The hot path: one JSON.stringify of the properties and a string concatenation; the core gets
   // "t<TAB>ts<TAB>name<TAB>properties" (JSON.stringify never writes a raw tab or newline).
+  // Never throws: a name or properties JSON.stringify refuses (BigInt, cycle, throwing toJSON) are
+  // reported through on('error'); names of the wrong type are the core's to reject.
   track(event, properties) {
-    let props;
+    let props, name;
     try { props = JSON.stringify(properties === undefined ? {} : properties); } catch (err) { props = null; }
-    if (props === null || props === undefined) {
-      this._error('call_not_serialisable', `track(${typeof event === 'string' ? event : ''}): properties cannot be serialised (cycle, BigInt or function)`);
+    try { name = JSON.stringify(event === undefined ? null : event); } catch (err) { name = null; }
+    if (props === null || props === undefined || name === null || name === undefined) {
+      const what = name === null || name === undefined ? 'the event name' : 'properties';
+      this._error('call_not_serialisable', `track(${describe(event)}): ${what} cannot be serialised (cycle, BigInt, function or throwing toJSON)`);
       return;
     }
-    this._push(`t\t${Date.now()}\t${JSON.stringify(event === undefined ? null : event)}\t${props}`);
+    this._guardCall('track', () => this._push(`t\t${Date.now()}\t${name}\t${props}`));
   }
 
   page(name, properties) {
     if (typeof name === 'object' && name !== null) { properties = name; name = undefined; }
-    this._refreshContext(true);
+    this._guardCall('page', () => this._refreshContext(true));
     this._record({ type: 'page', name: name === undefined ? null : name, properties: properties || {}, ts: Date.now() });
   }
 
@@ -89,28 +107,39 @@ export class Touchpoint {
   alias(userId, previousId) { this._record({ type: 'alias', userId, previousId: previousId || '', ts: Date.now() }); }
   register(properties) { this._record({ type: 'register', properties }); }
   registerOnce(properties) { this._record({ type: 'register_once', properties }); }
-  unregister(key) { this._record({ type: 'unregister', key: String(key) }); }
+  unregister(key) { this._record({ type: 'unregister', key: safeString(key) }); }
   // WeChat identities: kind is 'openid' | 'unionid' | 'appid'.
-  setExternalId(kind, value) { this._record({ type: 'external_id', kind: String(kind), value: String(value) }); }
+  setExternalId(kind, value) { this._record({ type: 'external_id', kind: safeString(kind), value: safeString(value) }); }
 
   // 'pending' holds events in memory (nothing stored or sent), 'granted' releases them, 'denied'
   // drops them, wipes stored ids and stops tracking. The decision itself is remembered.
+  // The core is the one judge of a state: consent('yes') is rejected by it (reported through
+  // on('error')) and never stored; only a state the core took is remembered (_adoptConsent).
   consent(state) {
-    if (this._platform) this._platform.storage.set(this._prefix + 'consent', String(state));
-    this._consentDecision = String(state);
-    this._record({ type: 'consent', state: String(state) });
+    const s = safeString(state);
+    if (!this._engine) { this._consentEarly = s; return; } // judged by the core in init()
+    this._record({ type: 'consent', state: s });
+    this._afterDrain(() => this._adoptConsent(s));
   }
 
   // Decorates a link with this visitor's share ids (referral chains) and sends `share`.
   // Synchronous: before init() it returns the url unchanged.
-  shareUrl(url, options = {}) {
+  // Never throws: options may be null or not an object, url anything String() takes.
+  shareUrl(url, options) {
     if (!this._engine) return url;
-    this._drain();
+    const href = safeString(url);
+    const channel = options !== null && typeof options === 'object' ? safeString(options.channel || '') : '';
+    if (href === null || channel === null) {
+      this._error('share_url_invalid', 'shareUrl(): url and options.channel must be strings');
+      return url;
+    }
     let res = null;
-    this._timed(() => { res = this._call(() => this._engine.shareUrl(String(url), String(options.channel || ''), Date.now())); });
-    if (!res) return url;
-    this._apply(res.output);
-    return res.url;
+    this._guardCall('shareUrl', () => {
+      this._drain();
+      this._timed(() => { res = this._call(() => this._engine.shareUrl(href, channel, Date.now()), 'shareUrl'); });
+      if (res && res.output) this._apply(res.output);
+    });
+    return res && typeof res.url === 'string' ? res.url : url;
   }
 
   // Decorates the src of a mini-program <web-view> with this visitor's ids, so the H5 page inside
@@ -118,16 +147,25 @@ export class Touchpoint {
   webviewUrl(url) { return this._engine ? decorateWebviewUrl(String(url), this.visit()) : String(url); }
 
   // Session, campaign (first/last touch), referral chain and ids of this visitor.
-  visit() { return this._engine ? this._call(() => this._engine.visit()) || {} : {}; }
+  visit() {
+    if (!this._engine) return {};
+    const v = this._call(() => this._engine.visit(), 'visit');
+    return v && typeof v === 'object' ? v : {};
+  }
 
   // Sends everything queued now; resolves when those batches have an answer (or the SDK is not ready).
   flush() {
     return new Promise((resolve) => {
       const run = () => {
         if (!this._engine) return resolve(false);
-        this._drain();
-        const out = this._call(() => this._engine.flush(Date.now(), false, 0));
-        this._apply(out);
+        try {
+          this._drain();
+          const out = this._call(() => this._engine.flush(Date.now(), false, 0), 'flush');
+          this._apply(out);
+        } catch (err) {
+          this._error('call_failed', `flush(): ${safeString(err && err.message || err)}`);
+          return resolve(false);
+        }
         if (this._inFlight.size === 0) return resolve(true);
         this._flushWaiters.push(resolve);
       };
@@ -141,7 +179,11 @@ export class Touchpoint {
   tags() { return this._rulesState.tags.slice(); }
   traits() { return { ...this._rulesState.traits }; }
   scores() { return JSON.parse(JSON.stringify(this._rulesState.scores)); }
-  stage(id) { return id ? (this._rulesState.stages[id] ?? null) : { ...this._rulesState.stages }; }
+  stage(id) {
+    if (!id) return { ...this._rulesState.stages };
+    const key = safeString(id);
+    return key === null ? null : (Object.prototype.hasOwnProperty.call(this._rulesState.stages, key) ? this._rulesState.stages[key] : null);
+  }
   rulesVersion() { return this._rulesState.version; }
   anonymousId() { return this._engineStats().anonymousId || null; }
   userId() { return this._engineStats().userId || null; }
@@ -161,28 +203,30 @@ export class Touchpoint {
     this._batchUrl = `${this._endpoint}/v1/batch?writeKey=${encodeURIComponent(opts.writeKey)}`;
     this._platform.onLifecycle((kind) => this._onLifecycle(kind));
 
-    this._core = await loadCore({
+    const loadOptions = {
       wasmUrl: opts.wasmUrl || this._defaults.wasmUrl,
       wasmBinary: opts.wasmBinary,
       instantiateWasm: opts.instantiateWasm,
       onLog: (s) => this._log(s),
-    });
+    };
+    this._core = await loadCore(loadOptions);
     const config = { writeKey: opts.writeKey, seed: this._platform.randomSeed() };
     for (const k of ['flushAt', 'flushInterval', 'flushBytes', 'maxQueueEvents', 'maxQueueBytes', 'compress', 'sessionTimeout'])
       if (opts[k] !== undefined) config[k] = opts[k];
     // A remembered decision wins over the page's default; 'granted' when neither says otherwise.
     // A decision made by consent() before init() is the newest of all.
-    const early = this._consentDecision;
-    if (early) this._platform.storage.set(this._prefix + 'consent', early);
-    const consent = early || this._platform.storage.get(this._prefix + 'consent') || opts.consent;
-    if (consent !== undefined && consent !== null) config.consent = consent;
-    this._consentDecision = config.consent || 'granted';
+    // Each candidate is judged by the core (_createEngine); only the one it took is stored.
+    const early = this._consentEarly;
+    this._consentEarly = undefined;
+    const stored = this._platform.storage.get(this._prefix + 'consent');
+    const candidates = [early, stored, opts.consent].filter((c) => c !== undefined && c !== null);
     // Sub-domains share the visitor through a first-party cookie (see cookieDomain).
     const cookieId = this._platform.readCookie && this._platform.readCookie(COOKIE_NAME);
     if (cookieId) config.anonymousId = cookieId;
-    const engine = new this._core.Engine(JSON.stringify(config));
-    const err = engine.error();
-    if (err) { engine.delete(); throw new Error(`touchpoint.init: ${JSON.parse(err).message}`); }
+    const { engine, consent } = this._createEngine(config, candidates, loadOptions);
+    this._consentDecision = consent || 'granted';
+    if (consent !== undefined && consent === early) this._platform.storage.set(this._prefix + 'consent', consent);
+    else if (stored !== null && stored !== undefined && consent !== stored) this._platform.storage.remove(this._prefix + 'consent');
     this._engine = engine;
 
     // Restore what an earlier page left: queue, identity, rule state; then its unsent calls.
@@ -215,11 +259,17 @@ export class Touchpoint {
 
   _record(call) {
     const line = callLine(call);
-    if (line === null) {
-      this._error('call_not_serialisable', `${call.type}(): its data cannot be serialised (cycle, BigInt or function)`);
+    if (line === null || line === undefined) {
+      this._error('call_not_serialisable', `${call.type}(): its data cannot be serialised (cycle, BigInt, function or throwing toJSON)`);
       return;
     }
-    this._push(line);
+    this._guardCall(call.type, () => this._push(line));
+  }
+
+  // Runs the shell's own work for a public call; a throw (a platform adapter failing, a bug here)
+  // is reported, never thrown into the page.
+  _guardCall(what, fn) {
+    try { fn(); } catch (err) { this._error('call_failed', `${what}(): ${safeString(err && err.message || err)}`); }
   }
 
   _push(line) {
@@ -269,13 +319,69 @@ export class Touchpoint {
     try { fn(); } finally { this.stats.deferredMs += monotonicMs() - t0; }
   }
 
-  _call(fn) {
+  // Calls into the core go through GuardedEngine (js/src/core-guard.js), which turns an abort into
+  // one `core_failed` report and a recovery; what is left to catch here is an answer that is not JSON.
+  _call(fn, what = 'call') {
+    let text;
     try {
-      return JSON.parse(fn());
+      text = fn();
+      return text === '' ? null : JSON.parse(text);
     } catch (err) {
-      this._error('core_failed', String(err && err.message || err));
+      this._error('core_answer_invalid', `${what}: the core answered something that is not JSON (${safeString(err && err.message || err)})`);
       return null;
     }
+  }
+
+  // Hooks of the GuardedEngine around the wasm engine: a recovered core hands back the outputs of
+  // the calls it replayed (replayed ones without the errors already reported), and calls it could
+  // not take are kept for the next page like those of a core that never loaded.
+  _coreHooks(loadOptions) {
+    return {
+      reload: () => loadCore({ ...loadOptions, fresh: true }),
+      consent: () => this._consentDecision,
+      onFailure: (code, message) => this._error(code, message),
+      onRecovered: (outputs) => {
+        this._log(`core recovered (${outputs.length} outputs replayed)`);
+        for (const o of outputs) {
+          const out = this._call(() => o.text, 'recovery');
+          if (out && o.replay) out.errors = [];
+          this._guardCall('recovery', () => this._apply(out));
+        }
+        this._guardCall('recovery', () => this._persist());
+      },
+      onAbandon: (lines) => {
+        if (!lines.length || !this._platform || this._consentDecision !== 'granted') return;
+        const prev = this._platform.storage.get(this._prefix + 'calls');
+        this._platform.storage.set(this._prefix + 'calls', (prev ? prev + '\n' : '') + lines.join('\n'));
+      },
+    };
+  }
+
+  // Creates the guarded engine; a consent state the core rejects (an early consent() call, a value
+  // stored by an older version, the page's option) is reported and the next candidate is tried.
+  _createEngine(config, consentCandidates, loadOptions) {
+    for (const candidate of [...consentCandidates, undefined]) {
+      const c = { ...config };
+      if (candidate !== undefined) c.consent = candidate;
+      const engine = new GuardedEngine(this._core, JSON.stringify(c), this._coreHooks(loadOptions));
+      const err = engine.error();
+      if (!err) return { engine, consent: c.consent };
+      engine.delete();
+      let parsed = {};
+      try { parsed = JSON.parse(err); } catch (e) { /* reported below as is */ }
+      if (parsed.field !== '/consent') throw new Error(`touchpoint.init: ${parsed.message || err}`);
+      this._error('consent_invalid', `consent ${describe(candidate)} ignored: ${parsed.message}`, { field: '/consent' });
+    }
+    throw new Error('touchpoint.init: no usable configuration');
+  }
+
+  // After a consent() call was drained: remember the state only if the core now holds exactly it.
+  _adoptConsent(requested) {
+    const state = this._engineStats().consent;
+    if (typeof state !== 'string' || state !== requested) return;
+    this._consentDecision = state;
+    this._platform.storage.set(this._prefix + 'consent', state);
+    if (state === 'granted') { this._persist(); this._writeCookie(); } // what consent released is durable now
   }
 
   _apply(out) {
@@ -433,6 +539,10 @@ export class Touchpoint {
 
   _error(code, message, detail) {
     if (this._debug) console.warn('[touchpoint]', code, message);
-    this._emitter.emit('error', { code, message, ...(detail && detail.field !== undefined ? { field: detail.field } : {}), ...(detail && detail.errors ? { errors: detail.errors } : {}) });
+    const payload = { code, message, ...(detail && detail.field !== undefined ? { field: detail.field } : {}), ...(detail && detail.errors ? { errors: detail.errors } : {}) };
+    // Debug hook for harnesses (tests/support/browser.mjs): sees every error of every instance from page start.
+    const hooks = globalThis.__touchpointHooks;
+    if (hooks && typeof hooks.onError === 'function') { try { hooks.onError(payload); } catch (e) { /* a harness problem */ } }
+    this._emitter.emit('error', payload);
   }
 }

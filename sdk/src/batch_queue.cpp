@@ -259,8 +259,10 @@ bool BatchQueue::restore(const json& h, std::vector<std::string> lines, std::str
     return fail("queue header lacks batches/pending");
   std::size_t expected = pit->get<std::size_t>();
   for (const auto& b : *bit) {
-    if (!b.is_object() || !b.contains("n") || !b["n"].is_number_unsigned()) return fail("queue header has a malformed batch");
-    expected += b["n"].get<std::size_t>();
+    if (!json_access::member(b, "n").is_number_unsigned()) return fail("queue header has a malformed batch");
+    const std::uint64_t n = json_access::get_uint(b, "n", 0);
+    if (n > lines.size() || expected > lines.size()) return fail("queue header announces more events than are stored");
+    expected += static_cast<std::size_t>(n);
   }
   if (expected != lines.size())
     return fail("queue header announces " + std::to_string(expected) + " events but " + std::to_string(lines.size()) +
@@ -274,8 +276,8 @@ bool BatchQueue::restore(const json& h, std::vector<std::string> lines, std::str
     max_id = std::max(max_id, b.id);
     b.attempts = static_cast<int>(json_access::get_int(bj, "attempts", 0));
     b.not_before = json_access::get_int(bj, "not_before", 0);
-    b.carried = DropCounts::from_json(bj.contains("carried") ? bj["carried"] : json());
-    const std::size_t n = bj["n"].get<std::size_t>();
+    b.carried = DropCounts::from_json(json_access::member(bj, "carried"));
+    const std::size_t n = static_cast<std::size_t>(json_access::get_uint(bj, "n", 0));
     for (std::size_t k = 0; k < n; ++k) {
       b.bytes += lines[li].size();
       b.events.push_back(std::move(lines[li++]));
@@ -293,8 +295,8 @@ bool BatchQueue::restore(const json& h, std::vector<std::string> lines, std::str
   oldest_pending_at_ = json_access::get_int(h, "oldest_pending_at", 0);
   const std::uint64_t nb = json_access::get_uint(h, "next_batch_id", 1);
   next_batch_id_ = std::max(nb, max_id + 1);
-  dropped_unreported_ = DropCounts::from_json(h.contains("dropped_unreported") ? h["dropped_unreported"] : json());
-  dropped_total_ = DropCounts::from_json(h.contains("dropped_total") ? h["dropped_total"] : json());
+  dropped_unreported_ = DropCounts::from_json(json_access::member(h, "dropped_unreported"));
+  dropped_total_ = DropCounts::from_json(json_access::member(h, "dropped_total"));
   enforce_bounds();
   return true;
 }

@@ -178,11 +178,15 @@ void Engine::handle_track_line(std::string_view line, std::size_t index, std::in
   const std::size_t b = a == std::string_view::npos ? a : line.find('\t', a + 1);
   if (b == std::string_view::npos)
     return add_error(out, index, {"call_malformed", "", "track call " + std::to_string(index) + " is not ts<TAB>name<TAB>properties"});
+  // A time past 9999-12-31 (ISO 8601's last 4-digit year, as session_tracker) is no time: it
+  // would overflow int64 on the next digit (found by fuzz/fuzz_ingest). Use the clock instead.
+  constexpr std::int64_t kMaxHotLineTs = 253402300799999;
   std::int64_t t = 0;
   bool digits = a > 2;
   for (std::size_t i = 2; i < a && digits; ++i) {
     if (line[i] < '0' || line[i] > '9') digits = false;
     else t = t * 10 + (line[i] - '0');
+    if (t > kMaxHotLineTs) digits = false;
   }
   if (!digits) t = now;
   std::string name_token(line.substr(a + 1, b - a - 1));
@@ -377,7 +381,7 @@ std::string Engine::context_with_tags() {
   json extra = {{"tags", tags_.tags()}, {"rules_version", tags_.version()}};
   context.pop_back();
   if (context.size() > 1) context += ',';
-  context += extra.dump().substr(1);
+  context += ja::dump(extra).substr(1);
   return context;
 }
 
@@ -390,9 +394,9 @@ bool Engine::push_line(const json& event, const std::string& context, std::int64
 bool Engine::push_stamped_line(std::string line, const std::string& context, std::int64_t t, Output& out) {
   line.pop_back();
   line += ",\"anonymousId\":";
-  line += json(anonymous_id()).dump();
+  line += ja::dump(json(anonymous_id()));
   line += ",\"userId\":";
-  line += user_id().empty() ? std::string("null") : json(user_id()).dump();
+  line += user_id().empty() ? std::string("null") : ja::dump(json(user_id()));
   line += ",\"messageId\":\"";
   line += rng_.uuid_v4();
   line += "\",\"timestamp\":\"";
@@ -455,8 +459,8 @@ std::string Engine::build_body(const Batch& b, std::int64_t now) const {
     body += b.events[i];
   }
   body += "],\"sentAt\":\"" + format_iso8601_ms(now) + "\"";
-  if (b.carried.any()) body += ",\"dropped\":" + b.carried.to_json().dump();
-  if (!config_.write_key.empty()) body += ",\"writeKey\":" + json(config_.write_key).dump();
+  if (b.carried.any()) body += ",\"dropped\":" + ja::dump(b.carried.to_json());
+  if (!config_.write_key.empty()) body += ",\"writeKey\":" + ja::dump(json(config_.write_key));
   body += "}";
   return config_.compress ? gzip_compress(body) : body;
 }
@@ -628,7 +632,7 @@ Output Engine::restore(std::string_view snap, std::int64_t now) {
     return out;
   }
   const std::string adopted = anonymous_id();
-  for (const auto& why : visit_.restore(ja::find(header, "visit") ? header["visit"] : json())) corrupt(why);
+  for (const auto& why : visit_.restore(ja::member(header, "visit"))) corrupt(why);
   if (anonymous_id().empty()) {
     std::string ignored;
     visit_.mutable_identity().set_anonymous_id(adopted, &ignored);

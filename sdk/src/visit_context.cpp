@@ -28,6 +28,7 @@ PageObservation VisitContext::update(const json& patch, std::int64_t t) {
   if (!adoption.adopted.empty()) {
     obs.replace_url = strip_webview_params(url);
     // Ids must not linger in the URL the events carry either (pages get shared).
+    // json-ok: `page` above is an object of base_ holding a string url
     base_["page"]["url"] = obs.replace_url;
     last_url_ = obs.replace_url;
   }

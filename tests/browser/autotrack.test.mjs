@@ -5,7 +5,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCollector, waitFor } from '../support/collector.mjs';
-import { launchBrowser } from '../support/browser.mjs';
+import { assertHealthy, launchBrowser } from '../support/browser.mjs';
 import { cleanUrl } from '../../js/src/autotrack/util.js';
 
 let collector;
@@ -141,6 +141,7 @@ describe('autotrack on the shop → collector', () => {
     assert.equal(all[4].properties.hash, '#/cart');
     assert.equal(all[0].properties.search, q);
     assert.deepEqual(problems, []);
+    await assertHealthy(page);
     await context.close();
   });
 
@@ -161,6 +162,7 @@ describe('autotrack on the shop → collector', () => {
     assert.deepEqual(qr.map((e) => e.body.properties), [{ sku: 'B-2001' }]);
     assert.equal((await mine(t, { event: 'element_clicked' })).length, 0, 'autocapture is off by default');
     assert.deepEqual(t.problems, []);
+    await assertHealthy(t.page);
     await t.context.close();
 
     // Opt-in autocapture: links and buttons, short text, href, id and a CSS path.
@@ -186,6 +188,7 @@ describe('autotrack on the shop → collector', () => {
     assert.ok(endsWith(related.context.page.url, '#/p/A-1001'));
     assert.equal((await mine(a, { event: 'share_click' })).length, 1);
     assert.deepEqual(a.problems, []);
+    await assertHealthy(a.page);
     await a.context.close();
   });
 
@@ -241,6 +244,7 @@ describe('autotrack on the shop → collector', () => {
     const pageViews = await mine(t, { type: 'page' });
     assert.equal(pageViews.length, 4, 'list, A-1001, A-1002, A-1001');
     assert.deepEqual(t.problems, []);
+    await assertHealthy(t.page);
     await t.context.close();
   });
 
@@ -255,6 +259,7 @@ describe('autotrack on the shop → collector', () => {
     assert.equal((await mine(t, { type: 'page' })).length, 2);
     assert.equal((await mine(t, { event: 'element_exposed' })).length, 0);
     assert.deepEqual(t.problems, []);
+    await assertHealthy(t.page);
     await t.context.close();
   });
 
@@ -290,6 +295,7 @@ describe('autotrack on the shop → collector', () => {
     await waitFor(async () => { await flush(page); return (await percents('#/cart')).length >= 5; }, { what: 'short page milestones' });
     assert.deepEqual(await percents('#/cart'), [25, 50, 75, 90, 100]);
     assert.deepEqual(t.problems, []);
+    await assertHealthy(t.page);
     await t.context.close();
   });
 
@@ -345,6 +351,7 @@ describe('autotrack on the shop → collector', () => {
     assert.ok(endsWith(leaves[1].body.context.page.url, '?view=join'));
     assert.ok(j.engaged_ms <= j.duration_ms - 400, `hidden time is not engaged: ${j.engaged_ms} of ${j.duration_ms}`);
     assert.deepEqual(t.problems, []);
+    await assertHealthy(t.page);
     await t.context.close();
   });
 
@@ -365,6 +372,7 @@ describe('autotrack on the shop → collector', () => {
     const leaves = (await mine(t, { event: 'page_leave' })).map((e) => e.body.properties.url);
     assert.equal(leaves.filter((u) => u.endsWith('#/p/C-3001')).length, 1, `page_leave urls: ${leaves}`);
     assert.deepEqual(t.problems, []);
+    await assertHealthy(t.page);
     await t.context.close();
   });
 
@@ -404,6 +412,7 @@ describe('autotrack on the shop → collector', () => {
     assert.ok(bodies.length >= 4);
     for (const s of SECRETS) assert.ok(!bodies.some((b) => b.includes(s)), `"${s}" reached the collector`);
     assert.deepEqual(t.problems, []);
+    await assertHealthy(t.page);
     await t.context.close();
   });
 });

@@ -3,7 +3,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCollector, waitFor } from '../support/collector.mjs';
-import { launchBrowser } from '../support/browser.mjs';
+import { assertHealthy, launchBrowser } from '../support/browser.mjs';
 
 let collector;
 let chrome;
@@ -61,6 +61,7 @@ describe('shop page → collector', () => {
     const anon = new Set(bodies.map((b) => b.anonymousId));
     assert.equal(anon.size, 1, 'one visitor');
     assert.deepEqual(problems, []);
+    await assertHealthy(page);
     await context.close();
   });
 
@@ -80,6 +81,7 @@ describe('shop page → collector', () => {
     assert.equal(seen.size, 200, 'every i exactly once');
     assert.equal(new Set(events.map((e) => e.messageId)).size, 200);
     assert.deepEqual(problems, []);
+    await assertHealthy(page);
     await context.close();
   });
 
@@ -98,6 +100,7 @@ describe('shop page → collector', () => {
     assert.equal(new Set(events.map((e) => e.body.properties.i)).size, 200);
     const stats = await page.evaluate(() => window.touchpoint.queueStats());
     assert.equal(stats.dropped.queue_full || 0, 0);
+    await assertHealthy(page);
     await context.close();
   });
 
@@ -108,6 +111,7 @@ describe('shop page → collector', () => {
     await page.evaluate(() => window.touchpoint.track('throttle_test', { n: 1 }));
     await waitFor(async () => (await collector.events('event=throttle_test')).length === 1, { what: 'throttled event', timeoutMs: 20000 });
     assert.ok(Date.now() - t0 >= 1900, 'waited at least Retry-After');
+    await assertHealthy(page);
     await context.close();
   });
 });

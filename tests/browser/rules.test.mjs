@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, startCollector, waitFor } from '../support/collector.mjs';
-import { launchBrowser } from '../support/browser.mjs';
+import { assertHealthy, launchBrowser } from '../support/browser.mjs';
 
 const RULES = path.join(ROOT, 'examples/rules/shop-rules.json');
 let collector;
@@ -63,6 +63,7 @@ describe('local tag rules', () => {
     assert.ok(Math.abs(server.scores.lead.value - pageState.scores.lead.value) < 1e-6 * Math.max(1, pageState.scores.lead.value));
     assert.equal(server.scores.lead.grade, pageState.scores.lead.grade);
     assert.deepEqual(problems, []);
+    await assertHealthy(page);
     await context.close();
   });
 
@@ -87,6 +88,7 @@ describe('local tag rules', () => {
     } finally {
       fs.copyFileSync(RULES, rulesFile);
     }
+    await assertHealthy(page);
     await context.close();
   });
 });

@@ -2,7 +2,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCollector, waitFor } from '../support/collector.mjs';
-import { launchBrowser } from '../support/browser.mjs';
+import { assertHealthy, launchBrowser } from '../support/browser.mjs';
 
 let collector;
 let chrome;
@@ -36,6 +36,7 @@ describe('visit: identity, sessions, attribution, referral, consent', () => {
     assert.equal(ev.body.context.session.id, start.body.properties.session_id);
     const cookie = (await context.cookies()).find((c) => c.name === 'tp_anon');
     assert.equal(cookie && cookie.value, ev.body.anonymousId);
+    await assertHealthy(page);
     await context.close();
   });
 
@@ -57,7 +58,9 @@ describe('visit: identity, sessions, attribution, referral, consent', () => {
     assert.match(link2, /tp_depth=2/);
     const shares = await eventsNamed('share', 2);
     assert.deepEqual(shares.map((s) => s.body.properties.channel).sort(), ['moments', 'wechat_chat']);
+    await assertHealthy(a.page);
     await a.context.close();
+    await assertHealthy(b.page);
     await b.context.close();
   });
 
@@ -72,6 +75,7 @@ describe('visit: identity, sessions, attribution, referral, consent', () => {
     assert.equal(ev.body.anonymousId, anon);
     assert.ok(ev.body.context.externalIds.some((x) => x.type === 'wechat_openid'));
     assert.doesNotMatch(ev.body.context.page.url, /tp_anon/);
+    await assertHealthy(page);
     await context.close();
   });
 
@@ -93,6 +97,7 @@ describe('visit: identity, sessions, attribution, referral, consent', () => {
     assert.equal(await page.evaluate(() => localStorage.getItem('tp:sdk-test:consent')), 'denied');
     await page.evaluate(() => new Promise((r) => setTimeout(r, 300)));
     assert.equal((await collector.events('event=after_denied')).length, 0);
+    await assertHealthy(page);
     await context.close();
   });
 });

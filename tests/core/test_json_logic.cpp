@@ -27,7 +27,7 @@ std::string read_file(const std::string& path) {
 }  // namespace
 
 TEST_CASE("json logic: the official conformance suite passes in full") {
-  std::string text = read_file(std::string(TP_SHARED_DIR) + "/testdata/jsonlogic/tests.json");
+  std::string text = read_file(std::string(TP_TEST_DATA_DIR) + "/jsonlogic/tests.json");
   json suite = json::parse(text, nullptr, false);
   REQUIRE(suite.is_array());
   int cases = 0, passed = 0;

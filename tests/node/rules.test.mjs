@@ -10,8 +10,8 @@ import { ROOT } from '../support/collector.mjs';
 
 // The Emscripten output (MODULARIZE, CommonJS tail) with its .wasm beside it.
 const CORE_JS = process.env.TP_CORE_JS || path.join(ROOT, 'build-wasm/touchpoint_core.js');
-const SHARED = path.resolve(ROOT, '../shared');
-const WORKLOAD = path.join(SHARED, 'rules-workload');
+const DATA = path.join(ROOT, 'tests/data'); // vendored: a clone alone passes (tests/data/README.md)
+const WORKLOAD = path.join(DATA, 'rules-workload');
 const EVENTS_DIR = process.env.TP_RULES_EVENTS_DIR || path.join(ROOT, 'build-native/rules-workload');
 
 let core;
@@ -26,7 +26,7 @@ before(async () => {
 
 describe('rule engine in wasm', () => {
   test('passes all 278 cases of the official JsonLogic suite', () => {
-    const suite = JSON.parse(fs.readFileSync(path.join(SHARED, 'testdata/jsonlogic/tests.json'), 'utf8'));
+    const suite = JSON.parse(fs.readFileSync(path.join(DATA, 'jsonlogic/tests.json'), 'utf8'));
     const cases = suite.filter((c) => Array.isArray(c));
     assert.equal(cases.length, 278);
     const failures = [];

@@ -13,6 +13,18 @@ inline const nlohmann::json* find(const nlohmann::json& j, const char* key) {
   return it == j.end() ? nullptr : &*it;
 }
 
+// The member `key` of an object, or a null (never a throw, never undefined behaviour): what
+// operator[] on a const json would be if it were safe. Read it with the is_*() checks.
+inline const nlohmann::json& member(const nlohmann::json& j, const char* key) {
+  static const nlohmann::json kNull;
+  const auto* v = find(j, key);
+  return v ? *v : kNull;
+}
+
+// Serialises without throwing: strict dump() throws type_error 316 on invalid UTF-8, which a
+// caller-built string can hold; replace it with U+FFFD as TextDecoder would.
+inline std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
 inline std::int64_t get_int(const nlohmann::json& j, const char* key, std::int64_t fallback) {
   const auto* v = find(j, key);
   if (!v) return fallback;

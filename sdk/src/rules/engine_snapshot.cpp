@@ -8,8 +8,11 @@
 #include <cmath>
 
 #include "tag_engine_impl.hpp"
+#include "touchpoint/json_access.hpp"
 
 namespace touchpoint::rules {
+
+namespace ja = touchpoint::json_access;
 
 namespace {
 
@@ -92,28 +95,32 @@ bool TagEngine::Impl::check_state_shape(const nlohmann::json& state, std::string
     auto it = state.find(key);
     if (it == state.end() || !it->is_object()) return fail(std::string("snapshot \"") + key + "\" is not an object");
   }
-  for (const auto& entry : state["traits"].items()) {
+  const auto& traits_section = ja::member(state, "traits");
+  for (const auto& entry : traits_section.items()) {
     const auto& v = entry.value();
-    if (!v.is_object() || !v.contains("fp") || !v["fp"].is_string() || !v.contains("state"))
+    if (!v.is_object() || !v.contains("fp") || !ja::member(v, "fp").is_string() || !v.contains("state"))
       return fail("snapshot trait \"" + entry.key() + "\" is malformed");
   }
-  for (const auto& entry : state["scores"].items()) {
+  const auto& scores_section = ja::member(state, "scores");
+  for (const auto& entry : scores_section.items()) {
     const auto& v = entry.value();
     double x;
     std::int64_t t;
-    if (!v.is_object() || !v.contains("fp") || !v["fp"].is_string() || !v.contains("value") ||
-        !read_finite(v["value"], &x) || !v.contains("max") || !read_finite(v["max"], &x) || !v.contains("last") ||
-        (!v["last"].is_null() && !read_int64(v["last"], &t)))
+    if (!v.is_object() || !v.contains("fp") || !ja::member(v, "fp").is_string() || !v.contains("value") ||
+        !read_finite(ja::member(v, "value"), &x) || !v.contains("max") || !read_finite(ja::member(v, "max"), &x) || !v.contains("last") ||
+        (!ja::member(v, "last").is_null() && !read_int64(ja::member(v, "last"), &t)))
       return fail("snapshot score \"" + entry.key() + "\" is malformed");
   }
-  for (const auto& entry : state["tags"].items()) {
+  const auto& tags_section = ja::member(state, "tags");
+  for (const auto& entry : tags_section.items()) {
     const auto& v = entry.value();
     std::int64_t seq;
-    if (!v.is_object() || !v.contains("first_seq") || !read_int64(v["first_seq"], &seq) || seq < 0 ||
-        !v.contains("set") || !v["set"].is_boolean())
+    if (!v.is_object() || !v.contains("first_seq") || !read_int64(ja::member(v, "first_seq"), &seq) || seq < 0 ||
+        !v.contains("set") || !ja::member(v, "set").is_boolean())
       return fail("snapshot tag \"" + entry.key() + "\" is malformed");
   }
-  for (const auto& entry : state["stages"].items())
+  const auto& stages_section = ja::member(state, "stages");
+  for (const auto& entry : stages_section.items())
     if (!entry.value().is_string()) return fail("snapshot stage \"" + entry.key() + "\" is malformed");
   return true;
 }
@@ -122,47 +129,48 @@ bool TagEngine::Impl::apply_state(const nlohmann::json& state, std::string* erro
   if (!check_state_shape(state, error)) return false;
   const CompiledRuleSet& rs = *rules;
   std::int64_t n = 0;
-  read_int64(state["events"], &n);
+  read_int64(ja::member(state, "events"), &n);
   events = static_cast<std::uint64_t>(n);
   now.reset();
-  if (read_int64(state["now"], &n)) now = n;
-  const auto& traits_json = state["traits"];
+  if (read_int64(ja::member(state, "now"), &n)) now = n;
+  const auto& traits_json = ja::member(state, "traits");
   for (std::size_t i = 0; i < rs.traits.size(); ++i) {
     auto it = traits_json.find(rs.traits[i].id);
-    if (it == traits_json.end() || (*it)["fp"] != fingerprint_hex(rs.traits[i].fingerprint)) continue;
+    if (it == traits_json.end() || ja::member(*it, "fp") != fingerprint_hex(rs.traits[i].fingerprint)) continue;
     std::string trait_error;
-    if (!traits[i].restore((*it)["state"], &trait_error)) {
+    if (!traits[i].restore(ja::member(*it, "state"), &trait_error)) {
       *error = "snapshot trait \"" + rs.traits[i].id + "\": " + trait_error;
       return false;
     }
   }
-  const auto& scores_json = state["scores"];
+  const auto& scores_json = ja::member(state, "scores");
   for (std::size_t s = 0; s < rs.scores.size(); ++s) {
     auto it = scores_json.find(rs.scores[s].id);
-    if (it == scores_json.end() || (*it)["fp"] != fingerprint_hex(rs.scores[s].fingerprint)) continue;
+    if (it == scores_json.end() || ja::member(*it, "fp") != fingerprint_hex(rs.scores[s].fingerprint)) continue;
     ScoreState st;
-    read_finite((*it)["value"], &st.value);
-    read_finite((*it)["max"], &st.max);
-    if (read_int64((*it)["last"], &n)) st.last = n;
+    read_finite(ja::member(*it, "value"), &st.value);
+    read_finite(ja::member(*it, "max"), &st.max);
+    if (read_int64(ja::member(*it, "last"), &n)) st.last = n;
     scores[s] = st;
   }
-  const auto& tags_json = state["tags"];
+  const auto& tags_json = ja::member(state, "tags");
   for (std::uint32_t k = 0; k < rs.tags.size(); ++k) {
     auto it = tags_json.find(rs.tags[k].id);
     if (it == tags_json.end()) continue;
-    read_int64((*it)["first_seq"], &n);
+    read_int64(ja::member(*it, "first_seq"), &n);
     tag_first_seq[k] = n;
-    if ((*it)["set"].get<bool>()) tag_set[k / 64] |= 1ULL << (k % 64);
+    if (ja::get_bool(*it, "set", false)) tag_set[k / 64] |= 1ULL << (k % 64);
   }
-  const auto& stages_json = state["stages"];
+  const auto& stages_json = ja::member(state, "stages");
   for (std::size_t s = 0; s < rs.stages.size(); ++s) {
     auto it = stages_json.find(rs.stages[s].id);
     if (it == stages_json.end()) continue;
     const auto& order = rs.stages[s].order;
     for (std::size_t k = 0; k < order.size(); ++k)
+      // json-ok: check_state_shape() proved every stage value is a string
       if (order[k] == *it->get_ptr<const std::string*>()) stage_current[s] = static_cast<int>(k);
   }
-  user_traits = state["user"];
+  user_traits = ja::member(state, "user");
   schedule_all();
   refresh_slots();
   dirty = rs.tag_all;  // re-evaluate everything against the restored state
@@ -202,11 +210,11 @@ bool TagEngine::restore(std::string_view snapshot, std::string* error) {
   }
   if (!m.rules) {
     std::int64_t n = 0;
-    read_int64(state["events"], &n);
+    read_int64(ja::member(state, "events"), &n);
     m.events = static_cast<std::uint64_t>(n);
     m.now.reset();
-    if (read_int64(state["now"], &n)) m.now = n;
-    m.user_traits = state["user"];
+    if (read_int64(ja::member(state, "now"), &n)) m.now = n;
+    m.user_traits = ja::member(state, "user");
     m.pending_state = std::move(state);
   }
   return true;

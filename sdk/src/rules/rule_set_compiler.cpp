@@ -334,7 +334,7 @@ void RuleSetCompiler::compile_traits(const json& list) {
       else def.window_ms = *ms;
       canonical["window"] = def.window_ms;
     }
-    def.fingerprint = fnv1a64(canonical.dump());
+    def.fingerprint = fnv1a64(canonical.dump(-1, ' ', false, json::error_handler_t::replace));
   }
 }
 
@@ -401,17 +401,17 @@ void RuleSetCompiler::compile_scores(const json& list) {
             error(gpath + "/min", "\"min\" must be a number");
             continue;
           }
-          if (!names.insert(*name->get_ptr<const std::string*>()).second)
-            error(gpath + "/grade", "duplicate grade \"" + *name->get_ptr<const std::string*>() + "\"");
+          const std::string& grade_name = *name->get_ptr<const std::string*>();
+          if (!names.insert(grade_name).second) error(gpath + "/grade", "duplicate grade \"" + grade_name + "\"");
           double m = min->get<double>();
           if (!def.grades.empty() && m > def.grades.back().min)
             error(gpath + "/min", "grades must be listed highest \"min\" first");
-          def.grades.push_back({*name->get_ptr<const std::string*>(), m});
+          def.grades.push_back({grade_name, m});
           def.thresholds.push_back(m);
         }
       }
     }
-    def.fingerprint = fnv1a64(canonical.dump());
+    def.fingerprint = fnv1a64(canonical.dump(-1, ' ', false, json::error_handler_t::replace));
   }
 }
 

@@ -351,6 +351,7 @@ nlohmann::json TagEngine::Impl::changes_json() const {
   const std::int64_t t = now.value_or(0);
   for (const auto& c : changes.scores) {
     const ScoreDef& def = rs.scores[c.score];
+    // json-ok: `out` is a local object; [] creates the array push_back fills
     out["scores"].push_back({{"id", def.id},
                              {"value", decayed_value(scores[c.score], t, def.half_life_ms)},
                              {"grade", grade_json(def, grades[c.score])},
@@ -358,6 +359,7 @@ nlohmann::json TagEngine::Impl::changes_json() const {
   }
   for (const auto& m : changes.stages) {
     const StageDef& def = rs.stages[m.stage];
+    // json-ok: `out` is a local object; [] creates the array push_back fills
     out["stages"].push_back({{"id", def.id},
                              {"from", m.from < 0 ? nlohmann::json() : nlohmann::json(def.order[static_cast<std::size_t>(m.from)])},
                              {"to", def.order[static_cast<std::size_t>(m.to)]},

@@ -76,6 +76,7 @@ Value member(const Value& base, std::string_view key) {
     if (key == "accumulator") return base.pair->accumulator;
     return Value::undefined();
   }
+  // json-ok: kind kObject with json backing is only ever made from an is_object() json
   const auto& object = *base.json->get_ptr<const nlohmann::json::object_t*>();
   auto it = object.find(key);
   if (it == object.end()) return Value::undefined();
