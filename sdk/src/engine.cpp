@@ -107,12 +107,12 @@ std::optional<EngineConfig> EngineConfig::from_json(const json& o, ValidationErr
     c.split_sessions_at_midnight = v->get<bool>();
   }
   if (const json* v = ja::find(o, "utcOffsetMinutes"); v && !v->is_null()) {
-    if (!v->is_number_integer() || v->get<std::int64_t>() < -kMaxUtcOffsetMinutes || v->get<std::int64_t>() > kMaxUtcOffsetMinutes) {
-      if (error) *error = {"option_invalid", "/utcOffsetMinutes", "utcOffsetMinutes must be an integer between -" +
-                           std::to_string(kMaxUtcOffsetMinutes) + " and " + std::to_string(kMaxUtcOffsetMinutes)};
+    auto m = utc_offset_from_json(v);
+    if (!m) {
+      if (error) *error = {"option_invalid", "/utcOffsetMinutes", std::string("utcOffsetMinutes must be ") + kUtcOffsetRangeText};
       return std::nullopt;
     }
-    c.utc_offset_minutes = static_cast<std::int32_t>(v->get<std::int64_t>());
+    c.utc_offset_minutes = *m;
   }
   c.compress = ja::get_bool(o, "compress", true);
   c.seed = ja::get_string(o, "seed");
@@ -262,7 +262,7 @@ void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, 
   if (type == "reset") {
     // The visit ends with the visitor: session_end goes out under the old identity, before it is cleared.
     if (auto end = visit_.end_session(t, SessionEndReason::kReset)) {
-      if (consent_.state() == Consent::kGranted) push_session_end(*end, now, out);
+      if (consent_.state() == Consent::kGranted) push_session_end(*end, out);
       else out.log.push_back("session " + end->session_id + " ended by reset(); no session_end: consent is " + to_string(consent_.state()));
     }
     visit_.clear_identity_and_visit();
@@ -388,7 +388,7 @@ void Engine::apply_consent(Consent next, Output& out, std::int64_t now) {
 
 void Engine::start_session_if_needed(std::int64_t t, bool is_page, Output& out) {
   // The old session ends first, stamped with its last activity, while the context is still its own.
-  if (auto end = visit_.session_ended_by(t, is_page)) push_session_end(*end, t, out);
+  if (auto end = visit_.session_ended_by(t, is_page)) push_session_end(*end, out);
   SessionTouch s = visit_.touch_session(t, rng_, is_page);
   out.persist = true;
   if (!s.is_new) return;
@@ -398,24 +398,18 @@ void Engine::start_session_if_needed(std::int64_t t, bool is_page, Output& out) 
   push_line(start, tags_.has_rules() ? context_with_tags() : context_json(), t, out);
 }
 
-// session_end {session_id, session_number, reason, started_at, duration_ms, events, pages}, stamped
-// with the session's end (its last activity): on a page that was closed it is only known with the
-// next session's first event, which is `now`, the time it is queued at. Like session_start, it is
-// derived by the SDK and never fed to the rules.
-void Engine::push_session_end(const SessionEnd& end, std::int64_t now, Output& out) {
-  json e = {{"type", "track"}, {"event", "session_end"},
-            {"properties", {{"session_id", end.session_id}, {"session_number", end.session_number},
-                            {"reason", to_string(end.reason)}, {"started_at", format_iso8601_ms(end.started_at_ms)},
-                            {"duration_ms", end.duration_ms()}, {"events", end.events}, {"pages", end.pages}}}};
-  stamp(e, end.ended_at_ms);
-  push_line(e, tags_.has_rules() ? context_with_tags() : context_json(), now, out);
+// session_end, stamped with the session's end (its last activity; on a page that was closed it is
+// only known with the next session's first event). Its old timestamp makes the batch due at once:
+// it is late already. Like session_start, it is derived by the SDK and never fed to the rules.
+void Engine::push_session_end(const SessionEnd& end, Output& out) {
+  push_stamped_line(session_end_event_json(end), tags_.has_rules() ? context_with_tags() : context_json(), end.ended_at_ms, out);
 }
 
 // An open page woke up after the timeout: the session ends now, not with the next event.
 void Engine::expire_session(std::int64_t now, Output& out) {
   if (consent_.state() != Consent::kGranted) return;
   if (auto end = visit_.expire_session(now)) {
-    push_session_end(*end, now, out);
+    push_session_end(*end, out);
     out.persist = true;
   }
 }

@@ -1,5 +1,6 @@
 #include "touchpoint/session_tracker.hpp"
 
+#include "touchpoint/iso_time.hpp"
 #include "touchpoint/json_access.hpp"
 
 #include <algorithm>
@@ -40,6 +41,28 @@ std::uint64_t gap(std::int64_t a, std::int64_t b) {
 }
 
 }  // namespace
+
+std::string session_end_event_json(const SessionEnd& e) {
+  // Every value is a hex id, a number, an ISO time or a fixed word: nothing needs escaping.
+  std::string s = "{\"type\":\"track\",\"event\":\"session_end\",\"properties\":{\"session_id\":\"";
+  s += e.session_id;
+  s += "\",\"session_number\":" + std::to_string(e.session_number);
+  s += ",\"reason\":\"";
+  s += to_string(e.reason);
+  s += "\",\"started_at\":\"" + format_iso8601_ms(e.started_at_ms);
+  s += "\",\"duration_ms\":" + std::to_string(e.duration_ms());
+  s += ",\"events\":" + std::to_string(e.events);
+  s += ",\"pages\":" + std::to_string(e.pages);
+  s += "}}";
+  return s;
+}
+
+std::optional<std::int32_t> utc_offset_from_json(const json* v) {
+  if (!v || !v->is_number_integer()) return std::nullopt;
+  const std::int64_t m = v->get<std::int64_t>();
+  if (m < -kMaxUtcOffsetMinutes || m > kMaxUtcOffsetMinutes) return std::nullopt;
+  return static_cast<std::int32_t>(m);
+}
 
 const char* to_string(SessionStart reason) {
   switch (reason) {

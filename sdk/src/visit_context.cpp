@@ -9,18 +9,6 @@ namespace touchpoint {
 using nlohmann::json;
 namespace ja = json_access;
 
-namespace {
-
-// The context's utcOffsetMinutes: an integer within ±kMaxUtcOffsetMinutes, or nullopt.
-std::optional<std::int32_t> read_utc_offset(const json& context) {
-  const json* v = ja::find(context, "utcOffsetMinutes");
-  if (!v || !v->is_number_integer()) return std::nullopt;
-  const std::int64_t m = v->get<std::int64_t>();
-  if (m < -kMaxUtcOffsetMinutes || m > kMaxUtcOffsetMinutes) return std::nullopt;
-  return static_cast<std::int32_t>(m);
-}
-
-}  // namespace
 
 VisitContext::VisitContext(std::int64_t session_timeout_ms, bool split_sessions_at_midnight, std::int32_t utc_offset_minutes)
     : session_(session_timeout_ms, split_sessions_at_midnight),
@@ -34,12 +22,11 @@ PageObservation VisitContext::update(const json& patch, std::int64_t t) {
   // bad value is reported and left out, so events never carry an offset the sessions do not use.
   bool bad_offset = false;
   if (const json* off = ja::find(patch, "utcOffsetMinutes"); off && !off->is_null()) {
-    if (auto m = read_utc_offset(patch)) {
+    if (auto m = utc_offset_from_json(off)) {
       utc_offset_ = *m;
     } else {
       bad_offset = true;
-      obs.utc_offset_error = "utcOffsetMinutes must be an integer between -" + std::to_string(kMaxUtcOffsetMinutes) +
-                             " and " + std::to_string(kMaxUtcOffsetMinutes) + "; the previous offset stays";
+      obs.utc_offset_error = std::string("utcOffsetMinutes must be ") + kUtcOffsetRangeText + "; the previous offset stays";
     }
   }
   for (auto it = patch.begin(); it != patch.end(); ++it) {
@@ -133,7 +120,7 @@ std::vector<std::string> VisitContext::restore(const json& state) {
   if (!referral_.restore(part("referral"), &err)) corrupt.push_back("referral: " + err);
   const json c = part("context");
   if (c.is_object()) base_ = c;
-  utc_offset_ = read_utc_offset(base_).value_or(default_utc_offset_);
+  utc_offset_ = utc_offset_from_json(ja::find(base_, "utcOffsetMinutes")).value_or(default_utc_offset_);
   last_url_ = ja::get_string(state, "last_url");
   dirty_ = true;
   return corrupt;

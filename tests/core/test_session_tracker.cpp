@@ -515,3 +515,18 @@ TEST_CASE("session end: counts, day and the ended flag survive a snapshot; old s
     CHECK(t.session_id().empty());
   }
 }
+
+TEST_CASE("utc offsets: integers within ±18:00 only; session_end serialises its summary") {
+  const json ok[] = {0, 480, -300, 1080, -1080};
+  for (const auto& v : ok) CHECK(utc_offset_from_json(&v) == v.get<std::int32_t>());
+  const json bad[] = {1081, -1081, 60.5, "480", nullptr, json::object(), true};
+  for (const auto& v : bad) CHECK_FALSE(utc_offset_from_json(&v).has_value());
+  CHECK_FALSE(utc_offset_from_json(nullptr).has_value());
+
+  const SessionEnd e{"00000000000000ab", 3, SessionEndReason::kMidnight, kT0, kT0 + 90 * 1000, 7, 2};
+  const json j = json::parse(session_end_event_json(e), nullptr, false);
+  REQUIRE_FALSE(j.is_discarded());
+  CHECK(j == json{{"type", "track"}, {"event", "session_end"},
+                  {"properties", {{"session_id", "00000000000000ab"}, {"session_number", 3}, {"reason", "midnight"},
+                                  {"started_at", "2024-11-22T10:20:00.000Z"}, {"duration_ms", 90000}, {"events", 7}, {"pages", 2}}}});
+}

@@ -110,7 +110,7 @@ class Engine {
   void enqueue(nlohmann::json event, std::int64_t t, Output& out);
   void admit(nlohmann::json event, std::int64_t t, Output& out);
   void start_session_if_needed(std::int64_t t, bool is_page, Output& out);
-  void push_session_end(const SessionEnd& end, std::int64_t now, Output& out);
+  void push_session_end(const SessionEnd& end, Output& out);
   void expire_session(std::int64_t now, Output& out);
   void apply_consent(Consent next, Output& out, std::int64_t now);
   std::string random_bytes(std::size_t n);

@@ -41,6 +41,9 @@ constexpr std::size_t kMaxCampaignKeyBytes = 64;
 // UTC offsets are accepted within ±18:00, the range of java.time.ZoneOffset and of ISO 8601 as
 // used by RFC 3339 implementations (real zones span -12:00 .. +14:00).
 constexpr std::int32_t kMaxUtcOffsetMinutes = 18 * 60;
+// The range in words, for error messages.
+inline constexpr char kUtcOffsetRangeText[] = "an integer between -1080 and 1080";
+static_assert(kMaxUtcOffsetMinutes == 1080, "kUtcOffsetRangeText names the range");
 
 // Why touch() started a session.
 enum class SessionStart { kNone, kFirst, kTimeout, kCampaign, kClockSkew, kMidnight };
@@ -77,6 +80,15 @@ struct SessionEnd {
   std::int64_t pages = 0;        // of which page views
   std::int64_t duration_ms() const { return ended_at_ms - started_at_ms; }
 };
+
+// The session_end event without identity and stamp, serialised:
+// {"type":"track","event":"session_end","properties":{"session_id","session_number","reason",
+//  "started_at","duration_ms","events","pages"}}. Built here (a size-optimised file), not in the
+// engine's hot path.
+std::string session_end_event_json(const SessionEnd& end);
+
+// A UTC offset in minutes: an integer within ±kMaxUtcOffsetMinutes; anything else is nullopt.
+std::optional<std::int32_t> utc_offset_from_json(const nlohmann::json* value);
 
 class SessionTracker {
  public:
