@@ -113,14 +113,21 @@ describe('autotrack gaps on the shop → collector', () => {
       assert.equal(await page.evaluate(() => document.documentElement.scrollHeight <= window.innerHeight), true, 'the document does not scroll');
       // The side panel scrolls too, but covers a third of the viewport: never taken for the page.
       await page.evaluate(() => { const a = document.getElementById('panel'); a.scrollTop = a.scrollHeight; });
+      const feedDepths = async (n) => waitFor(async () => {
+        await flush(page);
+        const ev = (await stored(t.anon, { event: 'scroll_depth' })).filter((e) => e.context.page.url.endsWith('#/feed'));
+        return ev.length >= n ? ev : null;
+      }, { what: `${n} feed milestones` });
+      // Unscrolled, the first screen of the feed is already a quarter of it: the first measurement
+      // (1 s after the page view) sends 25 from the container. Awaited, so what follows can only
+      // come from the container's scroll events.
+      const top = await scrollTo(page, 0, '#feed');
+      assert.ok(top >= 25 && top < 50, `first screen ${top}`);
+      assert.deepEqual((await feedDepths(1)).map((e) => e.properties.percent), [25]);
       const reached = await scrollTo(page, 60, '#feed');
       assert.ok(reached >= 60 && reached < 75, `reached ${reached}`);
       const want = MILESTONES.filter((m) => m <= reached);
-      const depths = await waitFor(async () => {
-        await flush(page);
-        const ev = (await stored(t.anon, { event: 'scroll_depth' })).filter((e) => e.context.page.url.endsWith('#/feed'));
-        return ev.length >= want.length ? ev : null;
-      }, { what: 'feed milestones' });
+      const depths = await feedDepths(want.length);
       assert.deepEqual(depths.map((e) => e.properties.percent), want);
       await logged(t, why);
       assert.equal(await page.evaluate(() => window.scrollY), 0, 'only the container scrolled');
