@@ -35,6 +35,10 @@ export interface InitOptions {
   consent?: 'pending' | 'granted' | 'denied';
   /** Session ends after this many ms without activity (default 30 min). */
   sessionTimeout?: number;
+  /** Start a new session at local midnight, so per-day reports add up (default false; docs/identity.md). */
+  splitSessionsAtMidnight?: boolean;
+  /** Local UTC offset in minutes east (+480 for China) when the platform context reports none (kiosk, server). */
+  utcOffsetMinutes?: number;
   /** Domain of the tp_anon cookie that shares anonymousId across sub-domains, e.g. ".example.com". */
   cookieDomain?: string;
   /** false: do not write the tp_anon cookie. */

@@ -4,7 +4,7 @@
 // data-tp-expose banners, data-tp-event clicks, form submits and page_leave come from autotrack;
 // the shop itself only tracks its commerce events.
 import touchpoint from '../../dist/touchpoint.mjs';
-import { DETAIL_SECTIONS, PRODUCTS } from './products.js';
+import { DETAIL_SECTIONS, FEED_POSTS, PRODUCTS } from './products.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -133,6 +133,21 @@ const routes = {
     for (const p of items) list.append(el('li', {}, `${p.name} ¥${p.price}`));
     return { title: '购物车 Cart', node: el('section', {}, el('h1', {}, '购物车 Cart'), list, buy) };
   },
+  // An app-shell view: the document stays put and an inner <div> scrolls (full-height shells,
+  // mini-program web-views). data-tp-scroll-root tells autotrack what to measure; with
+  // ?noScrollRoot it finds the main scroller on its own. The spring banner is marked without a
+  // name (as operators do for Sensors/GrowingIO): autotrack names it after its CSS path.
+  feed() {
+    const scroller = el('div', { class: 'feed', id: 'feed' });
+    if (!params.has('noScrollRoot')) scroller.setAttribute('data-tp-scroll-root', '');
+    const posts = FEED_POSTS.map(([title, text], i) => el('article', { class: 'post' }, el('h2', {}, title), el('p', {}, text),
+      el('a', { href: `#/p/${PRODUCTS[i % PRODUCTS.length].sku}` }, `→ ${PRODUCTS[i % PRODUCTS.length].name}`)));
+    const spring = el('div', { class: 'spring-banner', 'data-tp-expose': '', 'data-tp-banner': 'spring' },
+      '春季焕新：会员群专享 8 折 Spring refresh: 20 % off in the member group');
+    const like = el('button', { type: 'button', id: 'feed-like', 'data-tp-event': '', 'data-tp-topic': 'spring' }, '👍 喜欢 Like');
+    scroller.append(el('h1', {}, '种草 Feed'), ...posts.slice(0, 4), spring, like, ...posts.slice(4));
+    return { title: '种草 Feed', node: scroller };
+  },
   done() {
     return { title: '下单成功 Thank you', node: el('section', {}, el('h1', {}, '下单成功 Thank you!'), el('a', { href: '#/' }, 'Back to the shop')) };
   },
@@ -166,6 +181,7 @@ function render() {
   if (h.startsWith('/p/')) view = routes.product(decodeURIComponent(h.slice(3)));
   else if (h === '/cart') view = routes.cart();
   else if (h === '/done') view = routes.done();
+  else if (h === '/feed') view = routes.feed();
   else if (!h && new URLSearchParams(location.search).get('view') === 'join') view = routes.join();
   else view = routes.list();
   document.title = view.title; // autotrack names the page view after the title
@@ -212,6 +228,8 @@ window.touchpointReady = touchpoint.init({
   endpoint: location.origin,
   debug: params.has('debug'),
   flushInterval: params.has('flushInterval') ? Number(params.get('flushInterval')) : undefined,
+  // ?midnight: a session ends at local midnight, so per-day reports add up (off by default).
+  splitSessionsAtMidnight: params.has('midnight') || undefined,
   // ?autocapture: also element_clicked for every link/button; ?leaveOnHidden: page_leave at hidden.
   autotrack: { autocapture: params.has('autocapture'), engagement: { onHidden: params.has('leaveOnHidden') } },
 }).then(() => { updateCoupon(); refreshPanel(); return true; }, (err) => { log(`init failed: ${err.message}`); return false; });

@@ -211,7 +211,8 @@ export class Touchpoint {
     };
     this._core = await loadCore(loadOptions);
     const config = { writeKey: opts.writeKey, seed: this._platform.randomSeed() };
-    for (const k of ['flushAt', 'flushInterval', 'flushBytes', 'maxQueueEvents', 'maxQueueBytes', 'compress', 'sessionTimeout'])
+    for (const k of ['flushAt', 'flushInterval', 'flushBytes', 'maxQueueEvents', 'maxQueueBytes', 'compress', 'sessionTimeout',
+      'splitSessionsAtMidnight', 'utcOffsetMinutes'])
       if (opts[k] !== undefined) config[k] = opts[k];
     // A remembered decision wins over the page's default; 'granted' when neither says otherwise.
     // A decision made by consent() before init() is the newest of all.
@@ -250,7 +251,8 @@ export class Touchpoint {
     this._apply(this._call(() => engine.tick(Date.now())));
     // ---- autotrack (js/src/autotrack/index.js): page views, clicks, exposure, scroll, engagement, forms
     if (opts.autotrack !== false)
-      this._autotrack = installAutotrack({ track: (n, p) => this.track(n, p), page: (n, p) => this.page(n, p) }, opts.autotrack);
+      this._autotrack = installAutotrack({ track: (n, p) => this.track(n, p), page: (n, p) => this.page(n, p),
+        log: (s) => this._log(`autotrack: ${s}`) }, opts.autotrack);
     // ---- end autotrack
     this._writeCookie();
     this._log(`ready: anonymousId ${this.anonymousId()}, ${this._engineStats().queued} events queued`);
@@ -293,7 +295,11 @@ export class Touchpoint {
     const url = this._platform.currentUrl();
     if (!force && url === this._lastUrl) return null;
     this._lastUrl = url;
-    return callLine({ type: 'context', context: this._platform.context() });
+    // The local UTC offset (minutes east) goes with each context line: the core has no time zone,
+    // and splits sessions at local midnight with it (splitSessionsAtMidnight). DST: docs/identity.md.
+    const context = this._platform.context();
+    if (context && context.utcOffsetMinutes === undefined) context.utcOffsetMinutes = -new Date().getTimezoneOffset();
+    return callLine({ type: 'context', context });
   }
 
   _refreshContext(force) {

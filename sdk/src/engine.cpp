@@ -99,6 +99,21 @@ std::optional<EngineConfig> EngineConfig::from_json(const json& o, ValidationErr
   if (auto v = read_size(o, "sessionTimeout", kMinSessionTimeoutMs, kMaxSessionTimeoutMs, error, bad))
     c.session_timeout_ms = static_cast<std::int64_t>(*v);
   if (bad) return std::nullopt;
+  if (const json* v = ja::find(o, "splitSessionsAtMidnight"); v && !v->is_null()) {
+    if (!v->is_boolean()) {
+      if (error) *error = {"option_invalid", "/splitSessionsAtMidnight", "splitSessionsAtMidnight must be a boolean"};
+      return std::nullopt;
+    }
+    c.split_sessions_at_midnight = v->get<bool>();
+  }
+  if (const json* v = ja::find(o, "utcOffsetMinutes"); v && !v->is_null()) {
+    auto m = utc_offset_from_json(v);
+    if (!m) {
+      if (error) *error = {"option_invalid", "/utcOffsetMinutes", std::string("utcOffsetMinutes must be ") + kUtcOffsetRangeText};
+      return std::nullopt;
+    }
+    c.utc_offset_minutes = *m;
+  }
   c.compress = ja::get_bool(o, "compress", true);
   c.seed = ja::get_string(o, "seed");
   c.anonymous_id = ja::get_string(o, "anonymousId");
@@ -125,7 +140,8 @@ std::string Output::to_json() const {
 }
 
 Engine::Engine(EngineConfig config)
-    : config_(std::move(config)), queue_(config_.queue), visit_(config_.session_timeout_ms), consent_(config_.consent) {
+    : config_(std::move(config)), queue_(config_.queue),
+      visit_(config_.session_timeout_ms, config_.split_sessions_at_midnight, config_.utc_offset_minutes), consent_(config_.consent) {
   rng_.reseed(config_.seed);
   std::string ignored;
   if (config_.anonymous_id.empty() || !visit_.mutable_identity().set_anonymous_id(config_.anonymous_id, &ignored))
@@ -215,7 +231,7 @@ void Engine::handle_track_line(std::string_view line, std::size_t index, std::in
     admit(std::move(event), t, out);
     return;
   }
-  start_session_if_needed(t, out);
+  start_session_if_needed(t, false, out);
   std::string ev;
   ev.reserve(props.size() + name_token.size() + 256);
   ev += "{\"type\":\"track\",\"event\":";
@@ -238,6 +254,7 @@ void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, 
     PageObservation obs = visit_.update(*c, t);
     for (const auto& e : obs.adoption_errors)
       add_error(out, index, {"webview_id_invalid", "/context/page/url", ja::get_string(e, "param") + ": " + ja::get_string(e, "message")});
+    if (!obs.utc_offset_error.empty()) add_error(out, index, {"context_invalid", "/context/utcOffsetMinutes", obs.utc_offset_error});
     if (!obs.replace_url.empty()) out.replace_url = obs.replace_url;
     if (obs.landing) {
       json landed = {{"type", "track"}, {"event", "share_landed"}, {"properties", visit_.referral().landed_properties(*obs.landing)}};
@@ -247,6 +264,11 @@ void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, 
     return;
   }
   if (type == "reset") {
+    // The visit ends with the visitor: session_end goes out under the old identity, before it is cleared.
+    if (auto end = visit_.end_session(t, SessionEndReason::kReset)) {
+      if (consent_.state() == Consent::kGranted) push_session_end(*end, out);
+      else out.log.push_back("session " + end->session_id + " ended by reset(); no session_end: consent is " + to_string(consent_.state()));
+    }
     visit_.clear_identity_and_visit();
     visit_.mutable_identity().generate_anonymous_id(random_bytes(16), &why);
     tags_.clear_state();
@@ -348,7 +370,10 @@ void Engine::apply_consent(Consent next, Output& out, std::int64_t now) {
   out.log.push_back(std::string("consent ") + to_string(a.from) + " -> " + to_string(a.to) + ": " +
                     std::to_string(a.release.size()) + " held events released, " + std::to_string(a.dropped) + " dropped");
   if (a.wipe) {
-    // Denied: forget the visitor and everything queued; the shell deletes what it stored.
+    // Denied: forget the visitor and everything queued; the shell deletes what it stored. The session
+    // ends without a session_end: nothing about this visitor may be sent after the denial.
+    if (auto end = visit_.end_session(now, SessionEndReason::kReset))
+      out.log.push_back("session " + end->session_id + " ended by consent denied; no session_end is sent after a denial");
     visit_.clear_identity_and_visit();
     std::string why;
     visit_.mutable_identity().generate_anonymous_id(random_bytes(16), &why);
@@ -365,14 +390,32 @@ void Engine::apply_consent(Consent next, Output& out, std::int64_t now) {
   out.persist = true;
 }
 
-void Engine::start_session_if_needed(std::int64_t t, Output& out) {
-  SessionTouch s = visit_.touch_session(t, rng_);
+void Engine::start_session_if_needed(std::int64_t t, bool is_page, Output& out) {
+  // The old session ends first, stamped with its last activity, while the context is still its own.
+  if (auto end = visit_.session_ended_by(t, is_page)) push_session_end(*end, out);
+  SessionTouch s = visit_.touch_session(t, rng_, is_page);
   out.persist = true;
   if (!s.is_new) return;
   json start = {{"type", "track"}, {"event", "session_start"},
                 {"properties", {{"session_id", s.session_id}, {"session_number", s.session_number}, {"reason", to_string(s.reason)}}}};
   stamp(start, t);
   push_line(start, tags_.has_rules() ? context_with_tags() : context_json(), t, out);
+}
+
+// session_end, stamped with the session's end (its last activity; on a page that was closed it is
+// only known with the next session's first event). Its old timestamp makes the batch due at once:
+// it is late already. Like session_start, it is derived by the SDK and never fed to the rules.
+void Engine::push_session_end(const SessionEnd& end, Output& out) {
+  push_stamped_line(session_end_event_json(end), tags_.has_rules() ? context_with_tags() : context_json(), end.ended_at_ms, out);
+}
+
+// An open page woke up after the timeout: the session ends now, not with the next event.
+void Engine::expire_session(std::int64_t now, Output& out) {
+  if (consent_.state() != Consent::kGranted) return;
+  if (auto end = visit_.expire_session(now)) {
+    push_session_end(*end, out);
+    out.persist = true;
+  }
 }
 
 // What the page saw travels with each event: its current tags and the rules version.
@@ -429,7 +472,8 @@ void Engine::stamp(json& event, std::int64_t t) {
 }
 
 void Engine::enqueue(json event, std::int64_t t, Output& out) {
-  start_session_if_needed(t, out);
+  const json* type = ja::find(event, "type");
+  start_session_if_needed(t, type && *type == "page", out);
   const Identity& id = std::as_const(visit_).identity();
   if (const json* p = ja::find(event, "properties"); p && !id.super_properties().empty())
     event["properties"] = id.with_super_properties(*p);
@@ -492,11 +536,14 @@ void Engine::finish(Output& out, std::int64_t now) {
   out.wake = queue_.next_wake();
   if (auto r = tags_.next_change_at())
     if (!out.wake || *r < *out.wake) out.wake = *r;
+  if (auto s = visit_.session().end_due_at(); s && consent_.state() == Consent::kGranted)  // session_end on time
+    if (!out.wake || *s < *out.wake) out.wake = *s;
   if (out.wake && *out.wake < now) out.wake = now;
 }
 
 Output Engine::tick(std::int64_t now) {
   Output out;
+  expire_session(now, out);
   send_ready(now, false, 0, out);
   finish(out, now);
   return out;
@@ -556,6 +603,7 @@ json Engine::load_rules(std::string_view rules_json) {
 
 Output Engine::advance_rules(std::int64_t now) {
   Output out;
+  expire_session(now, out);
   json changes = tags_.advance(now);
   if (!changes.empty()) {
     out.rules.push_back(changes);

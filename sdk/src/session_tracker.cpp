@@ -1,5 +1,6 @@
 #include "touchpoint/session_tracker.hpp"
 
+#include "touchpoint/iso_time.hpp"
 #include "touchpoint/json_access.hpp"
 
 #include <algorithm>
@@ -30,6 +31,9 @@ bool is_session_id(const std::string& s) {
 // Restored timestamps must lie in [1970, 9999] (what format_iso8601_ms can print).
 constexpr std::int64_t kMaxTimestampMs = 253402300799999;
 
+// Day numbers of restored state: the days of [1970, 9999] (kMaxTimestampMs), with room for offsets.
+constexpr std::int64_t kMaxDayNumber = kMaxTimestampMs / (24 * 60 * 60 * 1000) + 1;
+
 // |a - b| without signed overflow.
 std::uint64_t gap(std::int64_t a, std::int64_t b) {
   return a >= b ? static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b)
@@ -38,19 +42,68 @@ std::uint64_t gap(std::int64_t a, std::int64_t b) {
 
 }  // namespace
 
+std::string session_end_event_json(const SessionEnd& e) {
+  // Every value is a hex id, a number, an ISO time or a fixed word: nothing needs escaping.
+  std::string s = "{\"type\":\"track\",\"event\":\"session_end\",\"properties\":{\"session_id\":\"";
+  s += e.session_id;
+  s += "\",\"session_number\":" + std::to_string(e.session_number);
+  s += ",\"reason\":\"";
+  s += to_string(e.reason);
+  s += "\",\"started_at\":\"" + format_iso8601_ms(e.started_at_ms);
+  s += "\",\"duration_ms\":" + std::to_string(e.duration_ms());
+  s += ",\"events\":" + std::to_string(e.events);
+  s += ",\"pages\":" + std::to_string(e.pages);
+  s += "}}";
+  return s;
+}
+
+std::optional<std::int32_t> utc_offset_from_json(const json* v) {
+  if (!v || !v->is_number_integer()) return std::nullopt;
+  const std::int64_t m = v->get<std::int64_t>();
+  if (m < -kMaxUtcOffsetMinutes || m > kMaxUtcOffsetMinutes) return std::nullopt;
+  return static_cast<std::int32_t>(m);
+}
+
 const char* to_string(SessionStart reason) {
   switch (reason) {
     case SessionStart::kFirst: return "first";
     case SessionStart::kTimeout: return "timeout";
     case SessionStart::kCampaign: return "campaign";
     case SessionStart::kClockSkew: return "clock_skew";
+    case SessionStart::kMidnight: return "midnight";
     case SessionStart::kNone: break;
   }
   return "none";
 }
 
-SessionTracker::SessionTracker(std::int64_t timeout_ms)
-    : timeout_ms_(std::clamp(timeout_ms, kMinSessionTimeoutMs, kMaxSessionTimeoutMs)) {}
+const char* to_string(SessionEndReason reason) {
+  switch (reason) {
+    case SessionEndReason::kCampaign: return "campaign";
+    case SessionEndReason::kClockSkew: return "clock_skew";
+    case SessionEndReason::kMidnight: return "midnight";
+    case SessionEndReason::kReset: return "reset";
+    case SessionEndReason::kTimeout: break;
+  }
+  return "timeout";
+}
+
+SessionTracker::SessionTracker(std::int64_t timeout_ms, bool split_at_local_midnight)
+    : timeout_ms_(std::clamp(timeout_ms, kMinSessionTimeoutMs, kMaxSessionTimeoutMs)),
+      split_at_midnight_(split_at_local_midnight) {}
+
+std::int64_t SessionTracker::local_day(std::int64_t utc_ms, std::int32_t utc_offset_minutes) {
+  constexpr std::int64_t kDayMs = 24 * 60 * 60 * 1000;
+  const std::int32_t off = std::clamp(utc_offset_minutes, -kMaxUtcOffsetMinutes, kMaxUtcOffsetMinutes);
+  // Saturate instead of overflowing at the ends of the int64 range (no real clock gets there).
+  const std::int64_t shift = static_cast<std::int64_t>(off) * 60 * 1000;
+  std::int64_t local;
+  if (shift > 0 && utc_ms > INT64_MAX - shift) local = INT64_MAX;
+  else if (shift < 0 && utc_ms < INT64_MIN - shift) local = INT64_MIN;
+  else local = utc_ms + shift;
+  std::int64_t day = local / kDayMs;
+  if (local % kDayMs < 0) --day;  // floor, not truncation, before 1970
+  return day;
+}
 
 std::string SessionTracker::format_id(std::uint64_t value) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -59,27 +112,76 @@ std::string SessionTracker::format_id(std::uint64_t value) {
   return out;
 }
 
-SessionTouch SessionTracker::touch(std::int64_t now_ms, std::string_view campaign_key, std::uint64_t rng_value) {
-  if (!is_campaign_key(campaign_key)) campaign_key = {};
-  SessionStart reason = SessionStart::kNone;
-  if (id_.empty()) {
-    reason = SessionStart::kFirst;
-  } else if (gap(now_ms, last_ms_) >= static_cast<std::uint64_t>(timeout_ms_)) {
-    reason = now_ms < last_ms_ ? SessionStart::kClockSkew : SessionStart::kTimeout;
-  } else if (!campaign_key.empty() && campaign_key != campaign_) {
-    reason = SessionStart::kCampaign;
+SessionStart SessionTracker::decide(const SessionActivity& a) const {
+  if (id_.empty()) return SessionStart::kFirst;
+  const bool back = a.now_ms < last_ms_;
+  if (ended_ || gap(a.now_ms, last_ms_) >= static_cast<std::uint64_t>(timeout_ms_))
+    return back ? SessionStart::kClockSkew : SessionStart::kTimeout;
+  if (split_at_midnight_) {
+    // A small step back counts as activity at the last known time (see clock skew): same day.
+    const std::int64_t day = day_ ? *day_ : local_day(started_ms_, a.utc_offset_minutes);
+    if (local_day(std::max(a.now_ms, last_ms_), a.utc_offset_minutes) != day) return SessionStart::kMidnight;
   }
+  std::string_view campaign = is_campaign_key(a.campaign_key) ? a.campaign_key : std::string_view();
+  if (!campaign.empty() && campaign != campaign_) return SessionStart::kCampaign;
+  return SessionStart::kNone;
+}
 
+SessionEnd SessionTracker::summary(SessionEndReason reason, std::int64_t ended_at_ms) const {
+  return SessionEnd{id_, count_, reason, started_ms_, ended_at_ms, events_, pages_};
+}
+
+SessionTouch SessionTracker::touch(const SessionActivity& a, std::uint64_t rng_value) {
+  const SessionStart reason = decide(a);
   if (reason != SessionStart::kNone) {
     id_ = format_id(rng_value);
     ++count_;
-    started_ms_ = now_ms;
-    last_ms_ = now_ms;
-    campaign_.assign(campaign_key);
+    started_ms_ = a.now_ms;
+    last_ms_ = a.now_ms;
+    campaign_.assign(is_campaign_key(a.campaign_key) ? a.campaign_key : std::string_view());
+    events_ = 1;
+    pages_ = a.is_page ? 1 : 0;
+    day_ = local_day(a.now_ms, a.utc_offset_minutes);
+    ended_ = false;
   } else {
-    last_ms_ = std::max(last_ms_, now_ms);  // a small step back does not move the expiry back
+    last_ms_ = std::max(last_ms_, a.now_ms);  // a small step back does not move the expiry back
+    ++events_;
+    if (a.is_page) ++pages_;
+    if (!day_) day_ = local_day(started_ms_, a.utc_offset_minutes);
   }
   return SessionTouch{id_, count_, reason != SessionStart::kNone, reason, started_ms_};
+}
+
+std::optional<SessionEnd> SessionTracker::ended_by(const SessionActivity& a) const {
+  if (id_.empty() || ended_) return std::nullopt;
+  switch (decide(a)) {
+    case SessionStart::kTimeout: return summary(SessionEndReason::kTimeout, last_ms_);
+    case SessionStart::kClockSkew: return summary(SessionEndReason::kClockSkew, last_ms_);
+    case SessionStart::kMidnight: return summary(SessionEndReason::kMidnight, last_ms_);
+    case SessionStart::kCampaign: return summary(SessionEndReason::kCampaign, last_ms_);
+    case SessionStart::kFirst:
+    case SessionStart::kNone: break;
+  }
+  return std::nullopt;
+}
+
+std::optional<SessionEnd> SessionTracker::expire(std::int64_t now_ms) {
+  if (id_.empty() || ended_ || gap(now_ms, last_ms_) < static_cast<std::uint64_t>(timeout_ms_)) return std::nullopt;
+  ended_ = true;
+  return summary(now_ms < last_ms_ ? SessionEndReason::kClockSkew : SessionEndReason::kTimeout, last_ms_);
+}
+
+std::optional<SessionEnd> SessionTracker::end(std::int64_t now_ms, SessionEndReason reason) {
+  if (id_.empty() || ended_) return std::nullopt;
+  if (auto timed_out = expire(now_ms)) return timed_out;
+  ended_ = true;
+  last_ms_ = std::max(last_ms_, now_ms);
+  return summary(reason, last_ms_);
+}
+
+std::optional<std::int64_t> SessionTracker::end_due_at() const {
+  if (ended_) return std::nullopt;
+  return expires_at();
 }
 
 std::optional<std::int64_t> SessionTracker::expires_at() const {
@@ -89,7 +191,7 @@ std::optional<std::int64_t> SessionTracker::expires_at() const {
 }
 
 bool SessionTracker::is_active(std::int64_t now_ms) const {
-  return !id_.empty() && gap(now_ms, last_ms_) < static_cast<std::uint64_t>(timeout_ms_);
+  return !id_.empty() && !ended_ && gap(now_ms, last_ms_) < static_cast<std::uint64_t>(timeout_ms_);
 }
 
 void SessionTracker::clear() {
@@ -98,6 +200,10 @@ void SessionTracker::clear() {
   started_ms_ = 0;
   last_ms_ = 0;
   campaign_.clear();
+  events_ = 0;
+  pages_ = 0;
+  day_.reset();
+  ended_ = false;
 }
 
 json SessionTracker::to_json() const {
@@ -107,6 +213,10 @@ json SessionTracker::to_json() const {
     j["started_ms"] = started_ms_;
     j["last_ms"] = last_ms_;
     if (!campaign_.empty()) j["campaign"] = campaign_;
+    j["events"] = events_;
+    j["pages"] = pages_;
+    if (day_) j["day"] = *day_;
+    if (ended_) j["ended"] = true;
   }
   return j;
 }
@@ -144,11 +254,37 @@ bool SessionTracker::restore(const json& state, std::string* error) {
       return fail("\"campaign\" must be a campaign key string");
     campaign = c->get<std::string>();
   }
+  // Counts, day and the ended flag came with session_end; state from before has none of them.
+  auto counter = [&](const char* key, std::int64_t* to) {
+    auto it = state.find(key);
+    if (it == state.end()) return true;
+    if (!it->is_number_integer() || it->get<std::int64_t>() < 0) return false;
+    *to = it->get<std::int64_t>();
+    return true;
+  };
+  std::int64_t events = 0, pages = 0;
+  if (!counter("events", &events) || !counter("pages", &pages)) return fail("\"events\" and \"pages\" must be non-negative integers");
+  if (pages > events) return fail("\"pages\" exceeds \"events\"");
+  std::optional<std::int64_t> day;
+  if (auto d = state.find("day"); d != state.end()) {
+    if (!d->is_number_integer() || d->get<std::int64_t>() < -kMaxDayNumber || d->get<std::int64_t>() > kMaxDayNumber)
+      return fail("\"day\" must be a day number");
+    day = d->get<std::int64_t>();
+  }
+  bool ended = false;
+  if (auto e = state.find("ended"); e != state.end()) {
+    if (!e->is_boolean()) return fail("\"ended\" must be a boolean");
+    ended = e->get<bool>();
+  }
   id_ = id->get<std::string>();
   count_ = count->get<std::int64_t>();
   started_ms_ = started_ms;
   last_ms_ = last_ms;
   campaign_ = std::move(campaign);
+  events_ = events;
+  pages_ = pages;
+  day_ = day;
+  ended_ = ended;
   return true;
 }
 

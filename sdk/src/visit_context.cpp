@@ -2,20 +2,42 @@
 
 #include "touchpoint/json_access.hpp"
 
+#include <algorithm>
+
 namespace touchpoint {
 
 using nlohmann::json;
 namespace ja = json_access;
 
-VisitContext::VisitContext(std::int64_t session_timeout_ms) : session_(session_timeout_ms) {}
+
+VisitContext::VisitContext(std::int64_t session_timeout_ms, bool split_sessions_at_midnight, std::int32_t utc_offset_minutes)
+    : session_(session_timeout_ms, split_sessions_at_midnight),
+      default_utc_offset_(std::clamp(utc_offset_minutes, -kMaxUtcOffsetMinutes, kMaxUtcOffsetMinutes)),
+      utc_offset_(default_utc_offset_) {}
 
 PageObservation VisitContext::update(const json& patch, std::int64_t t) {
   PageObservation obs;
   if (!patch.is_object()) return obs;
+  // utcOffsetMinutes (minutes east of UTC) is the offset sessions split with at local midnight; a
+  // bad value is reported and left out, so events never carry an offset the sessions do not use.
+  bool bad_offset = false;
+  if (const json* off = ja::find(patch, "utcOffsetMinutes"); off && !off->is_null()) {
+    if (auto m = utc_offset_from_json(off)) {
+      utc_offset_ = *m;
+    } else {
+      bad_offset = true;
+      obs.utc_offset_error = std::string("utcOffsetMinutes must be ") + kUtcOffsetRangeText + "; the previous offset stays";
+    }
+  }
   for (auto it = patch.begin(); it != patch.end(); ++it) {
     if (it.key() == "library") continue;  // ours
-    if (it.value().is_null()) base_.erase(it.key());
-    else base_[it.key()] = it.value();
+    if (bad_offset && it.key() == "utcOffsetMinutes") continue;
+    if (!it.value().is_null()) {
+      base_[it.key()] = it.value();
+    } else {
+      base_.erase(it.key());
+      if (it.key() == "utcOffsetMinutes") utc_offset_ = default_utc_offset_;
+    }
   }
   dirty_ = true;
   const json* page = ja::find(base_, "page");
@@ -39,8 +61,12 @@ PageObservation VisitContext::update(const json& patch, std::int64_t t) {
   return obs;
 }
 
-SessionTouch VisitContext::touch_session(std::int64_t t, Random& rng) {
-  SessionTouch s = session_.touch(t, attribution_.campaign_key(), rng.next());
+std::optional<SessionEnd> VisitContext::session_ended_by(std::int64_t t, bool is_page) const {
+  return session_.ended_by(SessionActivity{t, attribution_.campaign_key(), is_page, utc_offset_});
+}
+
+SessionTouch VisitContext::touch_session(std::int64_t t, Random& rng, bool is_page) {
+  SessionTouch s = session_.touch(SessionActivity{t, attribution_.campaign_key(), is_page, utc_offset_}, rng.next());
   if (s.is_new) dirty_ = true;
   return s;
 }
@@ -95,6 +121,7 @@ std::vector<std::string> VisitContext::restore(const json& state) {
   if (!referral_.restore(part("referral"), &err)) corrupt.push_back("referral: " + err);
   const json c = part("context");
   if (c.is_object()) base_ = c;
+  utc_offset_ = utc_offset_from_json(ja::find(base_, "utcOffsetMinutes")).value_or(default_utc_offset_);
   last_url_ = ja::get_string(state, "last_url");
   dirty_ = true;
   return corrupt;

@@ -54,13 +54,16 @@ export function cleanUrl(href) {
 }
 
 const MAX_PATH_DEPTH = 5; // elements in a CSS path: enough to tell buttons apart, bounded in size
+// A default name is a path up to the nearest id (or body): deep enough to be unique in real
+// layouts, bounded so a pathological DOM cannot make a huge name (the core caps names at 255 bytes).
+const MAX_NAME_PATH_DEPTH = 16;
 
 // A short, stable CSS path: stops at the nearest ancestor with a plain id (or body), uses
 // :nth-of-type only where a sibling has the same tag. Attributes are read with getAttribute: on a
 // <form>, `.id` can be a field named "id".
-export function cssPath(el) {
+export function cssPath(el, maxDepth = MAX_PATH_DEPTH) {
   const parts = [];
-  for (let n = el, d = 0; n && n.nodeType === 1 && d < MAX_PATH_DEPTH; n = n.parentElement, d++) {
+  for (let n = el, d = 0; n && n.nodeType === 1 && d < maxDepth; n = n.parentElement, d++) {
     const tag = n.localName;
     const id = n.getAttribute('id');
     if (id && /^[A-Za-z][\w-]*$/.test(id)) { parts.unshift('#' + id); break; }
@@ -71,4 +74,25 @@ export function cssPath(el) {
     parts.unshift(k > 1 || twin ? `${tag}:nth-of-type(${k})` : tag);
   }
   return parts.join('>');
+}
+
+// The default name of a marker without a value (bare data-tp-expose / data-tp-event): the
+// element's id, else its CSS path up to the nearest id or body. {name, from: 'id' | 'path'}.
+export function defaultName(el) {
+  const id = (el.getAttribute('id') || '').trim();
+  if (id) return { name: id.slice(0, 255), from: 'id' };
+  return { name: cssPath(el, MAX_NAME_PATH_DEPTH), from: 'path' };
+}
+
+// Reports something to the shell's debug log once per element and topic (a marker named by
+// default, an element that can never be tracked): visible with init({debug: true}), never silent.
+export function noteOnce(log) {
+  const seen = new WeakMap();
+  return (el, topic, msg) => {
+    let topics = seen.get(el);
+    if (!topics) seen.set(el, (topics = new Set()));
+    if (topics.has(topic)) return;
+    topics.add(topic);
+    log(msg);
+  };
 }

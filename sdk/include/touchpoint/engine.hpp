@@ -31,11 +31,14 @@ struct EngineConfig {
   std::string library_version = TOUCHPOINT_VERSION;
   std::string seed;               // entropy from the shell (crypto.getRandomValues), any bytes
   std::int64_t session_timeout_ms = kDefaultSessionTimeoutMs;
+  bool split_sessions_at_midnight = false;  // a new session at local midnight (docs/identity.md, "Sessions")
+  std::int32_t utc_offset_minutes = 0;      // local offset until the shell's context reports utcOffsetMinutes
   Consent consent = Consent::kGranted;  // 'pending': hold events in memory, store and send nothing
   std::string anonymous_id;       // adopt this id when no stored state has one (shared cookie)
 
   // Reads init options {writeKey, flushAt, flushInterval, flushBytes, maxQueueEvents, maxQueueBytes,
-  // compress, seed, sessionTimeout, consent, anonymousId}; unknown keys are ignored (the shell owns them), wrong types are errors.
+  // compress, seed, sessionTimeout, splitSessionsAtMidnight, utcOffsetMinutes, consent, anonymousId};
+  // unknown keys are ignored (the shell owns them), wrong types are errors.
   static std::optional<EngineConfig> from_json(const nlohmann::json& options, ValidationError* error);
 };
 
@@ -106,7 +109,9 @@ class Engine {
   void handle_call(const nlohmann::json& call, std::size_t index, std::int64_t now, Output& out);
   void enqueue(nlohmann::json event, std::int64_t t, Output& out);
   void admit(nlohmann::json event, std::int64_t t, Output& out);
-  void start_session_if_needed(std::int64_t t, Output& out);
+  void start_session_if_needed(std::int64_t t, bool is_page, Output& out);
+  void push_session_end(const SessionEnd& end, Output& out);
+  void expire_session(std::int64_t now, Output& out);
   void apply_consent(Consent next, Output& out, std::int64_t now);
   std::string random_bytes(std::size_t n);
   void stamp(nlohmann::json& event, std::int64_t t);

@@ -22,18 +22,30 @@ struct PageObservation {
   std::optional<ReferralLanding> landing;      // arrived through a shared link: send share_landed
   std::string replace_url;                     // URL without adopted web-view ids ("" = unchanged)
   nlohmann::json adoption_errors = nlohmann::json::array();
+  std::string utc_offset_error;                // utcOffsetMinutes was not a valid offset (ignored)
 };
 
 class VisitContext {
  public:
-  explicit VisitContext(std::int64_t session_timeout_ms = kDefaultSessionTimeoutMs);
+  // `utc_offset_minutes`: the local offset used until the shell reports one in its context.
+  explicit VisitContext(std::int64_t session_timeout_ms = kDefaultSessionTimeoutMs, bool split_sessions_at_midnight = false,
+                        std::int32_t utc_offset_minutes = 0);
 
-  // Merges the shell's context patch ({page, userAgent, locale, timezone, screen, ...}; null
-  // removes a key). When page.url changed, reads web-view ids, campaign and share parameters.
+  // Merges the shell's context patch ({page, userAgent, locale, timezone, utcOffsetMinutes, screen,
+  // ...}; null removes a key). When page.url changed, reads web-view ids, campaign and share
+  // parameters. utcOffsetMinutes (minutes east of UTC, -Date#getTimezoneOffset()) is the offset
+  // sessions are split with at local midnight, from this patch on.
   PageObservation update(const nlohmann::json& patch, std::int64_t t);
 
-  // Touches the session at an event's time; is_new means "send session_start first".
-  SessionTouch touch_session(std::int64_t t, Random& rng);
+  // The session an event at `t` would end (send session_end first, while the context is still the
+  // old session's), then touch it; is_new means "send session_start first".
+  std::optional<SessionEnd> session_ended_by(std::int64_t t, bool is_page) const;
+  SessionTouch touch_session(std::int64_t t, Random& rng, bool is_page = false);
+  // An open page woke up: the session's summary if it timed out (once).
+  std::optional<SessionEnd> expire_session(std::int64_t now) { return session_.expire(now); }
+  // reset(): ends the session (then clear_identity_and_visit()).
+  std::optional<SessionEnd> end_session(std::int64_t now, SessionEndReason why) { return session_.end(now, why); }
+  std::int32_t utc_offset_minutes() const { return utc_offset_; }
 
   // Mutable access marks the serialised context stale; read through identity() on hot paths.
   Identity& mutable_identity() { dirty_ = true; return identity_; }
@@ -61,6 +73,8 @@ class VisitContext {
   ReferralState referral_;
   nlohmann::json base_ = nlohmann::json::object();
   std::string last_url_;
+  std::int32_t default_utc_offset_ = 0;
+  std::int32_t utc_offset_ = 0;
   std::string cache_;
   bool dirty_ = true;
 };
