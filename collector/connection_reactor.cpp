@@ -90,7 +90,7 @@ ConnectionReactor::Verdict ConnectionReactor::judge(std::string* bytes) const {
   return Verdict::dispatch;
 }
 
-void ConnectionReactor::answer_and_close(int fd, int status, const char* code, const char* message) {
+void ConnectionReactor::answer_and_linger(int fd, int status, const char* code, const char* message) {
   const std::string body = std::string("{\"error\":{\"code\":\"") + code + "\",\"message\":\"" + message + "\"}}";
   const char* reason = status == 431 ? "Request Header Fields Too Large"
                        : status == 408 ? "Request Timeout"
@@ -99,9 +99,23 @@ void ConnectionReactor::answer_and_close(int fd, int status, const char* code, c
   send_all(fd, "HTTP/1.1 " + std::to_string(status) + " " + reason +
                    "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
                    std::to_string(body.size()) + "\r\n\r\n" + body);
-  // Half-close first so the answer is not lost to a reset while unread request bytes remain.
   ::shutdown(fd, SHUT_WR);
-  ::close(fd);
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (stopping_) {
+    ::close(fd);
+    return;
+  }
+  Connection c;
+  c.lingering = true;
+  c.first_byte_at = c.idle_since = Clock::now();
+  connections_[fd] = std::move(c);
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP;
+  ev.data.fd = fd;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    connections_.erase(fd);
+    ::close(fd);
+  }
 }
 
 void ConnectionReactor::close_locked(int fd) {
@@ -118,7 +132,7 @@ void ConnectionReactor::park(int fd, std::string bytes) {
   }
   if (connections_.size() >= limits_.max_connections) {
     lock.unlock();
-    answer_and_close(fd, 503, "too_many_connections", "the collector holds too many connections; retry later");
+    answer_and_linger(fd, 503, "too_many_connections", "the collector holds too many connections; retry later");
     return;
   }
   if (!bytes.empty()) {
@@ -131,7 +145,7 @@ void ConnectionReactor::park(int fd, std::string bytes) {
     }
     if (verdict != Verdict::wait) {
       lock.unlock();
-      answer_and_close(fd, verdict == Verdict::too_large ? 431 : 400,
+      answer_and_linger(fd, verdict == Verdict::too_large ? 431 : 400,
                        verdict == Verdict::too_large ? "headers_too_large" : "bad_request",
                        verdict == Verdict::too_large ? "request head over the limit" : "malformed request head");
       return;
@@ -160,7 +174,9 @@ void ConnectionReactor::sweep(Clock::time_point now) {
       const int fd = it->first;
       const Connection& c = it->second;
       ++it;
-      if (c.receiving && now - c.first_byte_at > limits_.request_timeout) {
+      if (c.lingering) {
+        if (now - c.idle_since > limits_.linger_timeout) close_locked(fd);
+      } else if (c.receiving && now - c.first_byte_at > limits_.request_timeout) {
         epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
         connections_.erase(fd);
         timed_out_requests.push_back(fd);
@@ -170,7 +186,7 @@ void ConnectionReactor::sweep(Clock::time_point now) {
     }
   }
   for (int fd : timed_out_requests)
-    answer_and_close(fd, 408, "request_timeout", "the request did not arrive in time");
+    answer_and_linger(fd, 408, "request_timeout", "the request did not arrive in time");
 }
 
 void ConnectionReactor::run() {
@@ -190,6 +206,13 @@ void ConnectionReactor::run() {
       auto it = connections_.find(fd);
       if (it == connections_.end()) continue;
       Connection& c = it->second;
+      if (c.lingering) {
+        ssize_t got = 0;
+        while ((got = ::recv(fd, chunk.data(), chunk.size(), MSG_DONTWAIT)) > 0) {
+        }
+        if (got == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) close_locked(fd);
+        continue;
+      }
       bool peer_closed = false;
       // Read what is there (bounded by what a request may be), without blocking.
       const std::size_t cap = limits_.head.max_head_bytes + limits_.max_body_bytes + kReadChunk;
@@ -223,9 +246,9 @@ void ConnectionReactor::run() {
         connections_.erase(it);
         lock.unlock();
         if (verdict == Verdict::too_large)
-          answer_and_close(fd, 431, "headers_too_large", "request head over the limit");
+          answer_and_linger(fd, 431, "headers_too_large", "request head over the limit");
         else
-          answer_and_close(fd, 400, "bad_request", "malformed request head");
+          answer_and_linger(fd, 400, "bad_request", "malformed request head");
         continue;
       }
       if (peer_closed) close_locked(fd);

@@ -31,6 +31,8 @@ struct ReactorLimits {
   std::chrono::milliseconds request_timeout{10000};
   // Descriptors are the only cost of a parked connection; the reactor raises RLIMIT_NOFILE.
   std::size_t max_connections = 10000;
+  // nginx's lingering_timeout is 5 s; 2 s is enough on the networks batches come over.
+  std::chrono::milliseconds linger_timeout{2000};
 };
 
 class ConnectionReactor {
@@ -58,12 +60,16 @@ class ConnectionReactor {
     std::chrono::steady_clock::time_point idle_since;
     std::chrono::steady_clock::time_point first_byte_at;
     bool receiving = false;  // some bytes of a request have arrived
+    bool lingering = false;  // answered and half-closed: discarding input until EOF or deadline
   };
   enum class Verdict { wait, dispatch, too_large, bad_request };
 
   void run();
   Verdict judge(std::string* bytes) const;
-  void answer_and_close(int fd, int status, const char* code, const char* message);
+  // Sends a final error answer, half-closes, and keeps reading (discarding) for a short while:
+  // closing with unread input makes the kernel send a reset, which can destroy the answer
+  // before the client reads it (nginx's lingering_close, for the same reason).
+  void answer_and_linger(int fd, int status, const char* code, const char* message);
   void close_locked(int fd);  // mutex_ held
   void sweep(std::chrono::steady_clock::time_point now);
 

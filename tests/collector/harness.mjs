@@ -104,7 +104,9 @@ export function assertJsonError(res, status, code) {
 }
 
 // Sends raw bytes on a fresh TCP connection; resolves with what came back ('' if closed/reset).
-export function rawExchange(server, bytes, timeoutMs = 5000) {
+// With { firstResponse: true } it resolves as soon as a complete-looking answer (head and, for a
+// JSON error, its closing brace) has come back, without waiting for the connection to close.
+export function rawExchange(server, bytes, timeoutMs = 5000, { firstResponse = false } = {}) {
   const { hostname, port } = new URL(server.base);
   return new Promise((resolve) => {
     let got = '';
@@ -113,7 +115,7 @@ export function rawExchange(server, bytes, timeoutMs = 5000) {
     const timer = setTimeout(done, timeoutMs);
     // write, not end: httplib 0.11 may drop a request whose client already half-closed.
     socket.on('connect', () => socket.write(bytes));
-    socket.on('data', (d) => { got += d.toString('latin1'); });
+    socket.on('data', (d) => { got += d.toString('latin1'); if (firstResponse && /\r\n\r\n[\s\S]*\}$/.test(got)) done(); });
     socket.on('error', done);
     socket.on('close', done);
   });
