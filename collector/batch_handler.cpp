@@ -40,10 +40,13 @@ void refuse_write_key(httplib::Response& res, WriteKeyCheck check) {
 
 }  // namespace
 
-BatchHandler::BatchHandler(EventStore& store, const AccessPolicy& policy, FaultInjector* faults,
-                           std::size_t max_body_bytes, std::size_t max_batch_events, bool quiet)
+BatchHandler::BatchHandler(EventStore& store, RulesSource& rules, const AccessPolicy& policy,
+                           const IdentityVerifier& identity, FaultInjector* faults, std::size_t max_body_bytes,
+                           std::size_t max_batch_events, bool quiet)
     : store_(store),
+      rules_(rules),
       policy_(policy),
+      identity_(identity),
       faults_(faults),
       max_body_bytes_(max_body_bytes),
       max_batch_events_(max_batch_events),
@@ -143,7 +146,14 @@ void BatchHandler::handle(const httplib::Request& req, httplib::Response& res, c
 
   StoreResult stored;
   try {
-    stored = store_.store_batch(batch, parsed.events);
+    if (identity_.enabled()) {
+      for (EventRecord& e : parsed.events)
+        if (e.type == "identify" && e.user_id) e.identity = identity_.check(*e.user_id, e.user_hash);
+    }
+    ProfileContext profiles;
+    profiles.rules = rules_.current_compiled();
+    profiles.verify_identity = identity_.enabled();
+    stored = store_.store_batch(batch, parsed.events, profiles);
   } catch (const SqliteError& e) {
     std::fprintf(stderr, "touchpoint-collector: storing a batch failed: %s\n", e.what());
     // A locked or busy database clears up by itself: tell the SDK when to come back.

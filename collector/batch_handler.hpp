@@ -10,6 +10,8 @@
 #include "access_policy.hpp"
 #include "event_store.hpp"
 #include "fault_mode.hpp"
+#include "identity_verifier.hpp"
+#include "rules_source.hpp"
 #include "http.hpp"
 
 namespace touchpoint::collector {
@@ -17,14 +19,16 @@ namespace touchpoint::collector {
 class BatchHandler {
  public:
   // `faults` is null unless the collector runs with --fault-mode.
-  BatchHandler(EventStore& store, const AccessPolicy& policy, FaultInjector* faults, std::size_t max_body_bytes,
-               std::size_t max_batch_events, bool quiet);
+  BatchHandler(EventStore& store, RulesSource& rules, const AccessPolicy& policy, const IdentityVerifier& identity,
+               FaultInjector* faults, std::size_t max_body_bytes, std::size_t max_batch_events, bool quiet);
 
   void handle(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader);
 
  private:
   EventStore& store_;
+  RulesSource& rules_;
   const AccessPolicy& policy_;
+  const IdentityVerifier& identity_;
   FaultInjector* faults_;
   std::size_t max_body_bytes_;
   std::size_t max_batch_events_;

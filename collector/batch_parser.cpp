@@ -79,6 +79,7 @@ EventRecord to_record(const json& event, const std::optional<std::string>& batch
   if (!r.event && (r.type == "page" || r.type == "screen")) r.event = string_field(event, "name");
   r.anonymous_id = string_field(event, "anonymousId");
   r.user_id = string_field(event, "userId");
+  if (r.type == "identify") r.user_hash = string_field(event, "userHash");
   if (r.anonymous_id && r.anonymous_id->empty()) r.anonymous_id.reset();
   if (r.user_id && r.user_id->empty()) r.user_id.reset();
   r.session_id = session_id_of(event);

@@ -34,6 +34,7 @@ std::string collector_usage() {
   return "usage: touchpoint-collector [--port 8787] [--host 127.0.0.1] [--db touchpoint.db]\n"
          "                            [--static DIR]... [--rules FILE] [--fault-mode]\n"
          "                            [--max-body BYTES] [--max-events N] [--quiet]\n"
+         "                            [--replay-profiles]\n"
          "                            [--write-key KEY]... [--admin-token TOKEN]\n"
          "                            [--allow-origin ORIGIN]... [--identity-secret SECRET]\n"
          "  --port N         port to listen on; 0 picks a free one (the line printed says which)\n"
@@ -45,6 +46,8 @@ std::string collector_usage() {
          "  --max-body N     largest batch body in bytes, compressed or not (default 1048576)\n"
          "  --max-events N   most events in one batch (default 2000); more is a 413\n"
          "  --quiet          no per-batch log lines on stderr\n"
+         "  --dashboard-root DIR  directory holding dashboard/ (default: the source tree's collector/)\n"
+         "  --replay-profiles  recompute every profile from the stored events with --rules, then exit\n"
          "  --write-key KEY  accept batches carrying KEY only (repeatable; none: accept all)\n"
          "  --admin-token T  read APIs and the dashboard need \"Authorization: Bearer T\"\n"
          "  --allow-origin O pages on origin O (e.g. https://shop.example) may call read APIs\n"
@@ -83,6 +86,8 @@ std::optional<CollectorOptions> parse_collector_options(int argc, char** argv, s
       options.fault_mode = true;
     } else if (flag == "--quiet") {
       options.quiet = true;
+    } else if (flag == "--replay-profiles") {
+      options.replay_profiles = true;
     } else if (flag == "--port") {
       unsigned long long port = 0;
       if (!take_value() || !parse_unsigned(value, 65535, &port)) return fail("--port needs a number 0..65535");
@@ -105,6 +110,9 @@ std::optional<CollectorOptions> parse_collector_options(int argc, char** argv, s
       if (!take_value() || !parse_unsigned(value, 1ULL << 30, &bytes) || bytes == 0)
         return fail("--max-body needs a byte count 1..1073741824");
       options.max_body_bytes = static_cast<std::size_t>(bytes);
+    } else if (flag == "--dashboard-root") {
+      if (!take_value() || value.empty()) return fail("--dashboard-root needs a directory (the one holding dashboard/)");
+      options.dashboard_root = value;
     } else if (flag == "--max-events") {
       unsigned long long n = 0;
       if (!take_value() || !parse_unsigned(value, 1000000, &n) || n == 0)

@@ -5,6 +5,10 @@
 #include <string>
 #include <vector>
 
+#ifndef TP_DASHBOARD_ROOT
+#define TP_DASHBOARD_ROOT "collector"
+#endif
+
 namespace touchpoint::collector {
 
 struct CollectorOptions {
@@ -25,6 +29,11 @@ struct CollectorOptions {
   // Events per batch: the SDK sends at most limits::kMaxBatchEvents; Amplitude's and Mixpanel's
   // batch APIs cap at 2000 events too.
   std::size_t max_batch_events = 2000;
+  // --replay-profiles: recompute every stored profile with the rules in force, then exit (after a
+  // rules change; the dashboard's rule publishing does the same in-process).
+  bool replay_profiles = false;
+  // The directory holding dashboard/ (the page's files): the source tree by default.
+  std::string dashboard_root = TP_DASHBOARD_ROOT;
 };
 
 // Parses argv. On error or --help returns nullopt and fills *message (usage text for --help, with

@@ -22,13 +22,16 @@
 #include "batch_handler.hpp"
 #include "collector_options.hpp"
 #include "cors.hpp"
+#include "dashboard_api.hpp"
 #include "event_queries.hpp"
 #include "event_store.hpp"
 #include "fault_mode.hpp"
 #include "hardened_server.hpp"
+#include "identity_verifier.hpp"
 #include "http.hpp"
 #include "json_response.hpp"
 #include "read_guard.hpp"
+#include "rules_publisher.hpp"
 #include "rules_source.hpp"
 #include "static_files.hpp"
 #include "user_profiles.hpp"
@@ -145,8 +148,21 @@ int main(int argc, char** argv) {
                  options.rules_path.c_str());
   tc::FaultInjector faults;
   tc::StaticFiles static_files(options.static_dirs);
-  tc::BatchHandler batches(*store, policy, options.fault_mode ? &faults : nullptr, options.max_body_bytes,
-                           options.max_batch_events, options.quiet);
+  const tc::IdentityVerifier identity(options.identity_secret);
+  if (store->needs_profile_replay() || options.replay_profiles) {
+    tc::ProfileContext context;
+    context.rules = rules.current_compiled();
+    context.verify_identity = identity.enabled();
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::size_t written = store->replay_profiles(context);
+    std::fprintf(stderr, "touchpoint-collector: recomputed %zu profiles from the stored events in %lld ms\n", written,
+                 static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::steady_clock::now() - t0)
+                                            .count()));
+    if (options.replay_profiles) return 0;
+  }
+  tc::BatchHandler batches(*store, rules, policy, identity, options.fault_mode ? &faults : nullptr,
+                           options.max_body_bytes, options.max_batch_events, options.quiet);
 
   tc::ServerLimits limits;
   limits.reactor.max_body_bytes = options.max_body_bytes;
@@ -158,6 +174,9 @@ int main(int argc, char** argv) {
   tc::register_user_routes(server, *store, rules);
   tc::register_event_query_routes(server, *store, options.fault_mode);
   if (options.fault_mode) tc::register_fault_routes(server, faults);
+  tc::RulesPublisher publisher(options.rules_path);
+  const tc::StaticFiles dashboard_files({options.dashboard_root});
+  tc::register_dashboard_routes(server, *store, rules, publisher, identity, dashboard_files);
   tc::register_cors(server, policy);
   tc::register_static_routes(server, static_files);  // last: it catches every other GET
 
