@@ -2,12 +2,21 @@
 .PHONY: demo test build dist bench clean
 
 PORT ?= 8787
+# The shop page (examples/h5/shop.js) sends writeKey "demo-shop"; the admin token is new each run
+# unless given: make demo DEMO_TOKEN=...
+DEMO_WRITE_KEY ?= demo-shop
+ifndef DEMO_TOKEN
+DEMO_TOKEN := $(shell od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+endif
 
 demo:
 	bash scripts/setup.sh
 	bash scripts/build.sh
 	@echo "Touchpoint demo shop: http://127.0.0.1:$(PORT)/examples/h5/  (Ctrl-C to stop)"
-	./build-native/touchpoint-collector --port $(PORT) --db touchpoint.db --static . --rules examples/rules/shop-rules.json
+	@echo "  write key:   $(DEMO_WRITE_KEY)"
+	@echo "  admin token: $(DEMO_TOKEN)   (curl -H 'Authorization: Bearer $(DEMO_TOKEN)' http://127.0.0.1:$(PORT)/v1/stats)"
+	@echo "  dashboard:   http://127.0.0.1:$(PORT)/dashboard/#token=$(DEMO_TOKEN)"
+	TP_ADMIN_TOKEN=$(DEMO_TOKEN) ./build-native/touchpoint-collector --port $(PORT) --db touchpoint.db --static . --rules examples/rules/shop-rules.json --write-key $(DEMO_WRITE_KEY)
 
 test:
 	bash scripts/test.sh

@@ -1,5 +1,6 @@
 #include "batch_handler.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -7,6 +8,7 @@
 #include "batch_parser.hpp"
 #include "gzip_body.hpp"
 #include "json_response.hpp"
+#include "request_head.hpp"
 
 namespace touchpoint::collector {
 namespace {
@@ -20,15 +22,35 @@ std::int64_t now_ms() {
       .count();
 }
 
-bool header_says_gzip(const httplib::Request& req) {
-  const std::string encoding = req.get_header_value("Content-Encoding");
-  return encoding.find("gzip") != std::string::npos;
+// The body's Content-Encoding as the client sent it (HardenedServer renames the header so httplib
+// leaves the body compressed; see request_head.hpp).
+std::string sent_encoding(const httplib::Request& req) {
+  std::string encoding = req.get_header_value(kSentEncodingHeader);
+  if (encoding.empty()) encoding = req.get_header_value("Content-Encoding");
+  for (char& c : encoding) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return encoding;
+}
+
+void refuse_write_key(httplib::Response& res, WriteKeyCheck check) {
+  res.set_header("WWW-Authenticate", "TouchpointWriteKey");
+  if (check == WriteKeyCheck::missing)
+    return send_error(res, 401, "write_key_missing", "batches need a writeKey (query parameter or body field)");
+  send_error(res, 401, "write_key_unknown", "this writeKey is not configured on the collector");
 }
 
 }  // namespace
 
-BatchHandler::BatchHandler(EventStore& store, FaultInjector* faults, std::size_t max_body_bytes, bool quiet)
-    : store_(store), faults_(faults), max_body_bytes_(max_body_bytes), quiet_(quiet) {}
+BatchHandler::BatchHandler(EventStore& store, RulesSource& rules, const AccessPolicy& policy,
+                           const IdentityVerifier& identity, FaultInjector* faults, std::size_t max_body_bytes,
+                           std::size_t max_batch_events, bool quiet)
+    : store_(store),
+      rules_(rules),
+      policy_(policy),
+      identity_(identity),
+      faults_(faults),
+      max_body_bytes_(max_body_bytes),
+      max_batch_events_(max_batch_events),
+      quiet_(quiet) {}
 
 void BatchHandler::handle(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader& reader) {
   const std::int64_t received_at_ms = now_ms();
@@ -79,16 +101,21 @@ void BatchHandler::handle(const httplib::Request& req, httplib::Response& res, c
     }
   }
 
+  const std::string encoding = sent_encoding(req);
+  if (!encoding.empty() && encoding != "gzip" && encoding != "identity" && encoding != "x-gzip")
+    return send_error(res, 415, "unsupported_encoding", "Content-Encoding must be gzip (or none)");
+
   BatchRecord batch;
   batch.received_at_ms = received_at_ms;
   batch.wire_bytes = body.size();
-  batch.gzip = header_says_gzip(req);
-  // httplib already gunzipped a Content-Encoding body; the wire size is its Content-Length.
-  if (batch.gzip && length_known) batch.wire_bytes = req.get_header_value<std::uint64_t>("Content-Length");
   if (req.has_param("writeKey")) batch.write_key = req.get_param_value("writeKey");
+  // A wrong key in the URL is refused before any parsing work.
+  if (batch.write_key && policy_.check_write_key(batch.write_key, std::nullopt) == WriteKeyCheck::unknown)
+    return refuse_write_key(res, WriteKeyCheck::unknown);
 
   std::string json_text;
-  if (looks_gzipped(body)) {
+  // Every gzip body, by header or by magic bytes, is inflated here and stops at the limit.
+  if (looks_gzipped(body) || encoding == "gzip" || encoding == "x-gzip") {
     batch.gzip = true;
     const GunzipStatus status = gunzip_bounded(body, max_body_bytes_, &json_text);
     if (status == GunzipStatus::too_large)
@@ -102,7 +129,15 @@ void BatchHandler::handle(const httplib::Request& req, httplib::Response& res, c
   batch.json_bytes = json_text.size();
 
   ParsedBatch parsed;
-  if (auto error = parse_batch(std::move(json_text), &parsed)) return send_error(res, 400, error->code, error->message);
+  BatchLimits limits;
+  limits.max_events = max_batch_events_;
+  if (auto error = parse_batch(std::move(json_text), limits, &parsed)) {
+    if (error->code == "too_many_events") return send_error(res, 413, error->code, error->message);
+    return send_error(res, 400, error->code, error->message);
+  }
+  if (const WriteKeyCheck key = policy_.check_write_key(batch.write_key, parsed.write_key);
+      key == WriteKeyCheck::missing || key == WriteKeyCheck::unknown)
+    return refuse_write_key(res, key);
   batch.sent_at = parsed.sent_at;
   if (!batch.write_key) batch.write_key = parsed.write_key;
   batch.event_count = parsed.event_count;
@@ -111,7 +146,14 @@ void BatchHandler::handle(const httplib::Request& req, httplib::Response& res, c
 
   StoreResult stored;
   try {
-    stored = store_.store_batch(batch, parsed.events);
+    if (identity_.enabled()) {
+      for (EventRecord& e : parsed.events)
+        if (e.type == "identify" && e.user_id) e.identity = identity_.check(*e.user_id, e.user_hash);
+    }
+    ProfileContext profiles;
+    profiles.rules = rules_.current_compiled();
+    profiles.verify_identity = identity_.enabled();
+    stored = store_.store_batch(batch, parsed.events, profiles);
   } catch (const SqliteError& e) {
     std::fprintf(stderr, "touchpoint-collector: storing a batch failed: %s\n", e.what());
     // A locked or busy database clears up by itself: tell the SDK when to come back.

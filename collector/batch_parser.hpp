@@ -27,14 +27,20 @@ struct ParsedBatch {
   DroppedCounts dropped;
 };
 
+struct BatchLimits {
+  std::size_t max_events = 2000;  // CollectorOptions::max_batch_events
+};
+
 struct BatchParseError {
-  std::string code;  // "invalid_json", "batch_missing", "batch_not_array"
+  std::string code;  // "invalid_json", "batch_missing", "batch_not_array", "too_many_events"
   std::string message;
 };
 
 // Parses `json_text` (invalid UTF-8 is repaired first, as a browser's TextDecoder would) and
 // validates every event with touchpoint::validate_event. A malformed body yields an error; a bad
-// event only lands in `rejected` with its index.
-std::optional<BatchParseError> parse_batch(std::string json_text, ParsedBatch* out);
+// event only lands in `rejected` with its index. The body is split into event spans by a scanner
+// (json_scan.hpp) and each event is parsed on its own, so memory is the body plus one event, not a
+// DOM of the whole batch; more than limits.max_events events is an error ("too_many_events").
+std::optional<BatchParseError> parse_batch(std::string json_text, const BatchLimits& limits, ParsedBatch* out);
 
 }  // namespace touchpoint::collector

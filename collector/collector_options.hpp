@@ -5,6 +5,10 @@
 #include <string>
 #include <vector>
 
+#ifndef TP_DASHBOARD_ROOT
+#define TP_DASHBOARD_ROOT "collector"
+#endif
+
 namespace touchpoint::collector {
 
 struct CollectorOptions {
@@ -18,6 +22,18 @@ struct CollectorOptions {
   // in line with Segment's 500 KB batch limit plus headroom.
   std::size_t max_body_bytes = 1024 * 1024;
   bool quiet = false;                    // no per-batch log lines on stderr
+  std::vector<std::string> write_keys;   // --write-key (repeatable); none = open ingestion
+  std::string admin_token;               // --admin-token; "" = open read APIs
+  std::vector<std::string> allowed_origins;  // --allow-origin (repeatable): pages that may read
+  std::string identity_secret;           // --identity-secret: HMAC-SHA256 key for userHash
+  // Events per batch: the SDK sends at most limits::kMaxBatchEvents; Amplitude's and Mixpanel's
+  // batch APIs cap at 2000 events too.
+  std::size_t max_batch_events = 2000;
+  // --replay-profiles: recompute every stored profile with the rules in force, then exit (after a
+  // rules change; the dashboard's rule publishing does the same in-process).
+  bool replay_profiles = false;
+  // The directory holding dashboard/ (the page's files): the source tree by default.
+  std::string dashboard_root = TP_DASHBOARD_ROOT;
 };
 
 // Parses argv. On error or --help returns nullopt and fills *message (usage text for --help, with
@@ -25,5 +41,11 @@ struct CollectorOptions {
 std::optional<CollectorOptions> parse_collector_options(int argc, char** argv, std::string* message, int* exit_code);
 
 std::string collector_usage();
+
+// Fills the admin token / identity secret from the environment values given (TP_ADMIN_TOKEN,
+// TP_IDENTITY_SECRET; null when unset) unless a flag set them: flags show up in `ps`, the
+// environment does not. Returns an error message for a value that is too short.
+std::optional<std::string> apply_secret_environment(CollectorOptions* options, const char* admin_token,
+                                                    const char* identity_secret);
 
 }  // namespace touchpoint::collector

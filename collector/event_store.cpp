@@ -3,11 +3,13 @@
 #include <touchpoint/iso_time.hpp>
 
 #include <algorithm>
+#include <chrono>
 
 namespace touchpoint::collector {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+// 1: events, batches. 2: events.identity, identity_links, profiles (incremental profiles).
+constexpr int kSchemaVersion = 2;
 
 // WAL lets readers (GET /v1/events) run beside a writer; the busy timeout covers another process
 // (e.g. the sqlite3 shell) holding the lock for a moment instead of failing the batch at once.
@@ -52,15 +54,43 @@ CREATE TABLE IF NOT EXISTS events (
   received_at_ms INTEGER NOT NULL,
   sent_at        TEXT,
   batch_id       INTEGER REFERENCES batches(id) ON DELETE SET NULL,
-  body           TEXT    NOT NULL
+  body           TEXT    NOT NULL,
+  identity       TEXT    -- 'verified' / 'unverified' with --identity-secret, else NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_user ON events(user_id);
 CREATE INDEX IF NOT EXISTS events_by_anonymous ON events(anonymous_id);
 CREATE INDEX IF NOT EXISTS events_by_event ON events(event);
 )sql";
 
+constexpr const char* kProfileSchema = R"sql(
+CREATE TABLE IF NOT EXISTS identity_links (
+  anonymous_id TEXT    NOT NULL,
+  user_id      TEXT    NOT NULL,
+  verified     INTEGER,          -- 1: by a verified identify; NULL: verification was off
+  linked_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (anonymous_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS links_by_user ON identity_links(user_id);
+CREATE TABLE IF NOT EXISTS profiles (
+  id            TEXT    PRIMARY KEY,  -- a userId or an anonymousId
+  kind          TEXT    NOT NULL,     -- 'user' or 'anonymous'
+  verified      INTEGER,
+  engine        TEXT    NOT NULL,     -- TagEngine::snapshot()
+  user_traits   TEXT    NOT NULL,     -- merged identify traits
+  events        INTEGER NOT NULL,     -- fed to the engine
+  stored        INTEGER NOT NULL,     -- routed here
+  last_t_ms     INTEGER NOT NULL,
+  rules_version TEXT,
+  tags          TEXT    NOT NULL,     -- JSON array, for listings
+  scores        TEXT    NOT NULL,     -- JSON object {id: {value, grade, max}} at last_t_ms
+  stages        TEXT    NOT NULL,     -- JSON object {id: stage}
+  updated_at_ms INTEGER NOT NULL
+);
+)sql";
+
 constexpr const char* kEventColumns =
-    "id, message_id, type, event, anonymous_id, user_id, session_id, timestamp, received_at, sent_at, batch_id, body";
+    "id, message_id, type, event, anonymous_id, user_id, session_id, timestamp, received_at, sent_at, batch_id, body,"
+    " identity";
 
 nlohmann::json optional_text(const SqliteStatement& row, int column) {
   if (row.is_null(column)) return nullptr;
@@ -81,7 +111,8 @@ nlohmann::json event_row_json(const SqliteStatement& row) {
           {"receivedAt", row.column_text(8)},
           {"sentAt", optional_text(row, 9)},
           {"batchId", row.is_null(10) ? nlohmann::json(nullptr) : nlohmann::json(row.column_int(10))},
-          {"body", std::move(body)}};
+          {"body", std::move(body)},
+          {"identity", optional_text(row, 12)}};
 }
 
 }  // namespace
@@ -99,10 +130,17 @@ void EventStore::create_schema() {
                           " is newer than this collector understands (" + std::to_string(kSchemaVersion) + ")",
                       SQLITE_ERROR);
   db_.exec(kSchema);
+  if (version == 1) {
+    // Events stored before profiles existed: add the column, and rebuild profiles at start.
+    db_.exec("ALTER TABLE events ADD COLUMN identity TEXT");
+    needs_profile_replay_ = true;
+  }
+  db_.exec(kProfileSchema);
   db_.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
 }
 
-StoreResult EventStore::store_batch(const BatchRecord& batch, const std::vector<EventRecord>& events) {
+StoreResult EventStore::store_batch(const BatchRecord& batch, const std::vector<EventRecord>& events,
+                                    const ProfileContext& profiles) {
   std::lock_guard<std::mutex> lock(mutex_);
   const std::string received_at = touchpoint::format_iso8601_ms(batch.received_at_ms);
   StoreResult result;
@@ -132,23 +170,46 @@ StoreResult EventStore::store_batch(const BatchRecord& batch, const std::vector<
   // UNIQUE(message_id) + OR IGNORE: a batch re-sent after a lost response stores nothing twice.
   auto insert = db_.prepare(
       "INSERT OR IGNORE INTO events (message_id, type, event, anonymous_id, user_id, session_id, timestamp,"
-      " timestamp_ms, received_at, received_at_ms, sent_at, batch_id, body)"
-      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
-  for (const EventRecord& e : events) {
-    insert.bind(1, e.message_id)
-        .bind(2, e.type)
-        .bind(3, e.event)
-        .bind(4, e.anonymous_id)
-        .bind(5, e.user_id)
-        .bind(6, e.session_id)
-        .bind(7, e.timestamp);
-    if (e.timestamp_ms) insert.bind(8, *e.timestamp_ms); else insert.bind_null(8);
-    insert.bind(9, received_at)
-        .bind(10, batch.received_at_ms)
-        .bind(11, e.sent_at)
-        .bind(12, result.batch_id)
-        .bind(13, e.body);
-    if (insert.run() > 0) ++result.accepted; else ++result.duplicates;
+      " timestamp_ms, received_at, received_at_ms, sent_at, batch_id, body, identity)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+  ProfileMap touched;
+  try {
+    for (const EventRecord& e : events) {
+      RoutedEvent routed;
+      routed.type = e.type;
+      routed.anonymous_id = e.anonymous_id;
+      routed.user_id = e.user_id;
+      routed.t_ms = e.timestamp_ms.value_or(batch.received_at_ms);
+      routed.identity = e.identity;
+      routed.identity = resolve_identity(routed, profiles);
+      insert.bind(1, e.message_id)
+          .bind(2, e.type)
+          .bind(3, e.event)
+          .bind(4, e.anonymous_id)
+          .bind(5, e.user_id)
+          .bind(6, e.session_id)
+          .bind(7, e.timestamp);
+      if (e.timestamp_ms) insert.bind(8, *e.timestamp_ms); else insert.bind_null(8);
+      insert.bind(9, received_at)
+          .bind(10, batch.received_at_ms)
+          .bind(11, e.sent_at)
+          .bind(12, result.batch_id)
+          .bind(13, e.body);
+      if (routed.identity == IdentityStatus::not_checked) insert.bind_null(14);
+      else insert.bind(14, std::string(to_string(routed.identity)));
+      if (insert.run() == 0) {
+        ++result.duplicates;
+        continue;
+      }
+      ++result.accepted;
+      routed.row_id = db_.last_insert_rowid();
+      routed.body = e.body;
+      route(routed, profiles, /*replaying=*/false, &touched);
+    }
+    save_profiles(touched, profiles);
+  } catch (...) {
+    forget_cached_profiles();
+    throw;
   }
 
   db_.prepare("UPDATE batches SET accepted = ?1, duplicates = ?2 WHERE id = ?3")
@@ -156,8 +217,218 @@ StoreResult EventStore::store_batch(const BatchRecord& batch, const std::vector<
       .bind(2, static_cast<std::int64_t>(result.duplicates))
       .bind(3, result.batch_id)
       .run();
-  transaction.commit();
+  try {
+    transaction.commit();
+  } catch (...) {
+    forget_cached_profiles();
+    throw;
+  }
+  // Committed: keep the engines warm for the next batch of the same visitors.
+  for (auto& [id, state] : touched) {
+    auto it = cache_.find(id);
+    if (it != cache_.end()) {
+      lru_.erase(it->second.second);
+      cache_.erase(it);
+    }
+    lru_.push_front(id);
+    cache_.emplace(id, std::make_pair(std::move(state), lru_.begin()));
+    if (cache_.size() > kCachedProfiles) {
+      cache_.erase(lru_.back());
+      lru_.pop_back();
+    }
+  }
   return result;
+}
+
+void EventStore::forget_cached_profiles() {
+  cache_.clear();
+  lru_.clear();
+}
+
+IdentityStatus EventStore::resolve_identity(const RoutedEvent& e, const ProfileContext& ctx) {
+  if (!ctx.verify_identity || !e.user_id) return IdentityStatus::not_checked;
+  if (e.type == "identify") return e.identity == IdentityStatus::verified ? IdentityStatus::verified
+                                                                           : IdentityStatus::unverified;
+  if (!e.anonymous_id) return IdentityStatus::unverified;
+  auto q = db_.prepare("SELECT 1 FROM identity_links WHERE anonymous_id = ?1 AND user_id = ?2 AND verified = 1");
+  q.bind(1, *e.anonymous_id).bind(2, *e.user_id);
+  return q.step() ? IdentityStatus::verified : IdentityStatus::unverified;
+}
+
+ProfileState& EventStore::profile(const std::string& id, const ProfileContext& ctx, ProfileMap* touched) {
+  auto t = touched->find(id);
+  if (t != touched->end()) return *t->second;
+  std::unique_ptr<ProfileState> state;
+  if (auto c = cache_.find(id); c != cache_.end()) {
+    state = std::move(c->second.first);
+    lru_.erase(c->second.second);
+    cache_.erase(c);
+    state->use_rules(ctx.rules);
+  } else {
+    state = std::make_unique<ProfileState>(id);
+    state->use_rules(ctx.rules);
+    auto q = db_.prepare(
+        "SELECT engine, user_traits, events, stored, last_t_ms, kind, verified FROM profiles WHERE id = ?1");
+    q.bind(1, id);
+    if (q.step()) {
+      state->restore(q.column_text(0), q.column_text(1), q.column_int(2), q.column_int(3), q.column_int(4));
+      state->kind = q.column_text(5);
+      if (!q.is_null(6)) state->verified = q.column_int(6) != 0;
+    }
+  }
+  return *touched->emplace(id, std::move(state)).first->second;
+}
+
+void EventStore::backfill(ProfileState& user, const std::string& anonymous_id, const RoutedEvent& before,
+                          bool replaying) {
+  // The device's anonymous history before this event: everything stored earlier when ingesting,
+  // everything earlier in event time when replaying in event-time order.
+  const char* sql = replaying
+      ? "SELECT type, body, COALESCE(timestamp_ms, received_at_ms) AS t FROM events"
+        " WHERE anonymous_id = ?1 AND user_id IS NULL AND (t < ?3 OR (t = ?3 AND id < ?2)) ORDER BY t, id"
+      : "SELECT type, body, COALESCE(timestamp_ms, received_at_ms) AS t FROM events"
+        " WHERE anonymous_id = ?1 AND user_id IS NULL AND id < ?2 ORDER BY t, id";
+  auto q = db_.prepare(sql);
+  q.bind(1, anonymous_id).bind(2, before.row_id);
+  if (replaying) q.bind(3, before.t_ms);
+  while (q.step()) {
+    const std::string type = q.column_text(0);
+    const std::string body = q.column_text(1);
+    user.apply({type, body, q.column_int(2)});
+  }
+}
+
+void EventStore::route(const RoutedEvent& e, const ProfileContext& ctx, bool replaying, ProfileMap* touched) {
+  const ProfileEventView view{e.type, e.body, e.t_ms};
+  std::vector<std::string> targets;
+  if (e.anonymous_id) targets.push_back(*e.anonymous_id);
+  bool new_link = false;
+  if (e.user_id && e.anonymous_id && e.identity != IdentityStatus::unverified) {
+    if (e.identity == IdentityStatus::verified) {
+      auto had = db_.prepare("SELECT 1 FROM identity_links WHERE anonymous_id = ?1 AND user_id = ?2 AND verified = 1");
+      had.bind(1, *e.anonymous_id).bind(2, *e.user_id);
+      new_link = !had.step();
+      if (new_link)
+        db_.prepare(
+               "INSERT INTO identity_links (anonymous_id, user_id, verified, linked_at_ms) VALUES (?1, ?2, 1, ?3)"
+               " ON CONFLICT(anonymous_id, user_id) DO UPDATE SET verified = 1")
+            .bind(1, *e.anonymous_id)
+            .bind(2, *e.user_id)
+            .bind(3, e.t_ms)
+            .run();
+    } else {
+      new_link = db_.prepare(
+                        "INSERT OR IGNORE INTO identity_links (anonymous_id, user_id, verified, linked_at_ms)"
+                        " VALUES (?1, ?2, NULL, ?3)")
+                     .bind(1, *e.anonymous_id)
+                     .bind(2, *e.user_id)
+                     .bind(3, e.t_ms)
+                     .run() > 0;
+    }
+  }
+  if (e.user_id && e.identity != IdentityStatus::unverified && *e.user_id != e.anonymous_id.value_or("")) {
+    ProfileState& user = profile(*e.user_id, ctx, touched);
+    user.kind = "user";
+    if (ctx.verify_identity) user.verified = true;
+    if (new_link) backfill(user, *e.anonymous_id, e, replaying);
+    targets.push_back(*e.user_id);
+  }
+  if (!e.user_id && e.anonymous_id) {
+    auto linked = db_.prepare(
+        ctx.verify_identity ? "SELECT user_id FROM identity_links WHERE anonymous_id = ?1 AND verified = 1"
+                            : "SELECT user_id FROM identity_links WHERE anonymous_id = ?1");
+    linked.bind(1, *e.anonymous_id);
+    while (linked.step()) {
+      std::string user = linked.column_text(0);
+      if (user != *e.anonymous_id) targets.push_back(std::move(user));
+    }
+  }
+  for (const std::string& id : targets) profile(id, ctx, touched).apply(view);
+}
+
+void EventStore::save_profiles(const ProfileMap& touched, const ProfileContext& ctx) {
+  (void)ctx;
+  auto upsert = db_.prepare(
+      "INSERT OR REPLACE INTO profiles (id, kind, verified, engine, user_traits, events, stored, last_t_ms,"
+      " rules_version, tags, scores, stages, updated_at_ms)"
+      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+  for (const auto& [id, state] : touched) {
+    upsert.bind(1, id).bind(2, state->kind);
+    if (state->verified) upsert.bind(3, static_cast<std::int64_t>(*state->verified ? 1 : 0));
+    else upsert.bind_null(3);
+    upsert.bind(4, state->engine_snapshot())
+        .bind(5, state->user_traits_json())
+        .bind(6, state->events())
+        .bind(7, state->stored())
+        .bind(8, state->last_t_ms());
+    if (state->rules_etag().empty()) upsert.bind_null(9);
+    else upsert.bind(9, state->rules_version());
+    upsert.bind(10, state->tags().dump())
+        .bind(11, state->scores().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+        .bind(12, state->stages().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+        .bind(13, now)
+        .run();
+  }
+}
+
+std::optional<ProfileRow> EventStore::find_profile(const std::string& id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto q = db_.prepare(
+      "SELECT engine, user_traits, events, stored, last_t_ms, verified FROM profiles WHERE id = ?1");
+  q.bind(1, id);
+  if (!q.step()) return std::nullopt;
+  ProfileRow row;
+  row.id = id;
+  row.engine_snapshot = q.column_text(0);
+  row.user_traits = q.column_text(1);
+  row.events = q.column_int(2);
+  row.stored = q.column_int(3);
+  row.last_t_ms = q.column_int(4);
+  if (!q.is_null(5)) row.verified = q.column_int(5) != 0;
+  return row;
+}
+
+std::size_t EventStore::replay_profiles(const ProfileContext& ctx) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  forget_cached_profiles();
+  SqliteTransaction transaction(db_);
+  db_.exec("DELETE FROM profiles; DELETE FROM identity_links;");
+  auto q = db_.prepare(
+      "SELECT id, type, anonymous_id, user_id, COALESCE(timestamp_ms, received_at_ms) AS t, body, identity"
+      " FROM events ORDER BY t, id");
+  ProfileMap touched;
+  std::size_t written = 0;
+  // Bounded memory: profiles are written every so often and read back when seen again.
+  constexpr std::size_t kFlushEvery = 5000;
+  std::size_t since_flush = 0;
+  while (q.step()) {
+    RoutedEvent e;
+    e.row_id = q.column_int(0);
+    e.type = q.column_text(1);
+    e.anonymous_id = q.column_optional_text(2);
+    e.user_id = q.column_optional_text(3);
+    e.t_ms = q.column_int(4);
+    e.body = q.column_text(5);
+    const auto stored_identity = q.column_optional_text(6);
+    e.identity = stored_identity && *stored_identity == "verified" ? IdentityStatus::verified
+                                                                   : IdentityStatus::unverified;
+    e.identity = resolve_identity(e, ctx);
+    route(e, ctx, /*replaying=*/true, &touched);
+    if (++since_flush >= kFlushEvery) {
+      save_profiles(touched, ctx);
+      touched.clear();
+      since_flush = 0;
+    }
+  }
+  save_profiles(touched, ctx);
+  transaction.commit();
+  auto count = db_.prepare("SELECT COUNT(*) FROM profiles");
+  if (count.step()) written = static_cast<std::size_t>(count.column_int(0));
+  needs_profile_replay_ = false;
+  return written;
 }
 
 nlohmann::json EventStore::find_events(const EventQuery& query) {
@@ -242,7 +513,8 @@ nlohmann::json EventStore::stats() {
 void EventStore::clear() {
   std::lock_guard<std::mutex> lock(mutex_);
   SqliteTransaction transaction(db_);
-  db_.exec("DELETE FROM events; DELETE FROM batches;");
+  db_.exec("DELETE FROM events; DELETE FROM batches; DELETE FROM profiles; DELETE FROM identity_links;");
+  forget_cached_profiles();
   transaction.commit();
 }
 
@@ -251,10 +523,12 @@ std::vector<StoredEvent> EventStore::events_of_identity(const std::string& id) {
   // One hop of identity stitching: the anonymous history of a device before its user logged in
   // belongs to that user, as it does in the SDK's on-device engine.
   auto q = db_.prepare(
+      // An unverified userId (identity verification on) is not this user's.
       "SELECT id, type, timestamp_ms, received_at_ms, body FROM events"
-      " WHERE user_id = ?1 OR anonymous_id = ?1"
+      " WHERE (user_id = ?1 AND COALESCE(identity, '') <> 'unverified') OR anonymous_id = ?1"
       "    OR (user_id IS NULL AND anonymous_id IN"
-      "        (SELECT anonymous_id FROM events WHERE user_id = ?1 AND anonymous_id IS NOT NULL))"
+      "        (SELECT anonymous_id FROM events WHERE user_id = ?1 AND COALESCE(identity, '') <> 'unverified'"
+      "         AND anonymous_id IS NOT NULL))"
       " ORDER BY COALESCE(timestamp_ms, received_at_ms), id");
   q.bind(1, id);
   std::vector<StoredEvent> out;
@@ -268,6 +542,76 @@ std::vector<StoredEvent> EventStore::events_of_identity(const std::string& id) {
     out.push_back(std::move(e));
   }
   return out;
+}
+
+nlohmann::json EventStore::profile_summaries(std::size_t limit) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto q = db_.prepare(
+      "SELECT id, kind, verified, tags, scores, stages, events, last_t_ms FROM profiles"
+      " ORDER BY last_t_ms DESC, id LIMIT ?1");
+  q.bind(1, static_cast<std::int64_t>(limit));
+  nlohmann::json rows = nlohmann::json::array();
+  auto parsed = [](const std::string& text, nlohmann::json fallback) {
+    nlohmann::json v = nlohmann::json::parse(text, nullptr, false);
+    return v.is_discarded() ? fallback : v;
+  };
+  while (q.step()) {
+    rows.push_back({{"id", q.column_text(0)},
+                    {"kind", q.column_text(1)},
+                    {"verified", q.is_null(2) ? nlohmann::json(nullptr) : nlohmann::json(q.column_int(2) != 0)},
+                    {"tags", parsed(q.column_text(3), nlohmann::json::array())},
+                    {"scores", parsed(q.column_text(4), nlohmann::json::object())},
+                    {"stages", parsed(q.column_text(5), nlohmann::json::object())},
+                    {"events", q.column_int(6)},
+                    {"last_t_ms", q.column_int(7)}});
+  }
+  return rows;
+}
+
+nlohmann::json EventStore::visitor_touches() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // SQLite's JSON1 (built in since 3.38) reads the touches out of the stored bodies.
+  auto q = db_.prepare(
+      "SELECT e.anonymous_id, e.user_id, json_extract(e.body, '$.context.first_touch'),"
+      "       json_extract(e.body, '$.context.campaign') FROM events e"
+      " JOIN (SELECT anonymous_id, MAX(id) AS id FROM events"
+      "       WHERE anonymous_id IS NOT NULL AND (json_extract(body, '$.context.campaign') IS NOT NULL"
+      "          OR json_extract(body, '$.context.first_touch') IS NOT NULL)"
+      "       GROUP BY anonymous_id) newest ON newest.id = e.id");
+  nlohmann::json rows = nlohmann::json::array();
+  auto object_or_null = [](const SqliteStatement& row, int column) {
+    if (row.is_null(column)) return nlohmann::json(nullptr);
+    nlohmann::json v = nlohmann::json::parse(row.column_text(column), nullptr, false);
+    return v.is_object() ? v : nlohmann::json(nullptr);
+  };
+  while (q.step()) {
+    nlohmann::json first = object_or_null(q, 2), last = object_or_null(q, 3);
+    if (first.is_null()) first = last;  // the first touch is only reported once a second exists
+    rows.push_back({{"visitor", q.column_text(0)},
+                    {"userId", optional_text(q, 1)},
+                    {"first", std::move(first)},
+                    {"last", std::move(last)}});
+  }
+  return rows;
+}
+
+nlohmann::json EventStore::referral_landings() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto q = db_.prepare(
+      "SELECT e.anonymous_id, e.user_id, json_extract(e.body, '$.context.referral.referrer_id'),"
+      "       json_extract(e.body, '$.context.referral.depth'), json_extract(e.body, '$.context.referral.channel')"
+      " FROM events e JOIN (SELECT anonymous_id, MIN(id) AS id FROM events"
+      "       WHERE anonymous_id IS NOT NULL AND json_extract(body, '$.context.referral.referrer_id') IS NOT NULL"
+      "       GROUP BY anonymous_id) first_landing ON first_landing.id = e.id");
+  nlohmann::json rows = nlohmann::json::array();
+  while (q.step()) {
+    rows.push_back({{"visitor", q.column_text(0)},
+                    {"userId", optional_text(q, 1)},
+                    {"referrer", q.column_text(2)},
+                    {"depth", q.is_null(3) ? nlohmann::json(nullptr) : nlohmann::json(q.column_int(3))},
+                    {"channel", optional_text(q, 4)}});
+  }
+  return rows;
 }
 
 }  // namespace touchpoint::collector

@@ -9,11 +9,17 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <list>
+#include <memory>
+#include <unordered_map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "identity_verifier.hpp"
+#include "profile_state.hpp"
+#include "rules_source.hpp"
 #include "sqlite_db.hpp"
 
 namespace touchpoint::collector {
@@ -50,6 +56,25 @@ struct EventRecord {
   std::optional<std::int64_t> timestamp_ms; // parsed, for ordering
   std::optional<std::string> sent_at;       // event's own sentAt, else the batch's
   std::string body;                         // the full event as JSON text
+  std::optional<std::string> user_hash;     // identify's userHash (identity verification)
+  // Filled by the batch handler for identify events when verification is on; the store decides
+  // for the others (a userId is verified on a device once a verified identify linked them).
+  IdentityStatus identity = IdentityStatus::not_checked;
+};
+
+// What the store needs to keep profiles current while storing a batch.
+struct ProfileContext {
+  std::shared_ptr<const RulesSnapshot> rules;  // the newest rule set that compiles, or null
+  bool verify_identity = false;                // --identity-secret is set
+};
+
+// A stored profile row, for GET /v1/users/{id} and the dashboard.
+struct ProfileRow {
+  std::string id;
+  std::string engine_snapshot;
+  std::string user_traits;
+  std::int64_t events = 0, stored = 0, last_t_ms = 0;
+  std::optional<bool> verified;  // null: verification off; else whether a verified user
 };
 
 struct StoreResult {
@@ -78,8 +103,28 @@ class EventStore {
   // Opens (creating if needed) the database; throws SqliteError if it cannot.
   explicit EventStore(const std::string& path);
 
-  // Stores a batch and its valid events in one transaction.
-  StoreResult store_batch(const BatchRecord& batch, const std::vector<EventRecord>& events);
+  // Stores a batch and its valid events in one transaction, and feeds each newly stored event to
+  // the profiles it belongs to (profile_state.hpp), whose snapshots are written in the same
+  // transaction: a profile never counts an event that was not stored, nor misses one that was.
+  StoreResult store_batch(const BatchRecord& batch, const std::vector<EventRecord>& events,
+                          const ProfileContext& profiles = {});
+
+  // The stored profile of `id` (a userId or an anonymousId), if it has one.
+  std::optional<ProfileRow> find_profile(const std::string& id);
+
+  // Recomputes every profile from the stored events in event-time order with `profiles.rules`
+  // (after a rules change); returns how many profiles were written.
+  std::size_t replay_profiles(const ProfileContext& profiles);
+  // Dashboard reads (dashboard_api.hpp aggregates them):
+  // every profile as {id, kind, verified, tags, scores, stages, events, last_t_ms}, newest first.
+  nlohmann::json profile_summaries(std::size_t limit);
+  // per visitor (anonymousId) the touches on its newest event that has any:
+  // [{visitor, userId, first: {...}|null, last: {...}|null}] (context.first_touch / campaign).
+  nlohmann::json visitor_touches();
+  // per visitor its first referral landing: [{visitor, userId, referrer, depth, channel}].
+  nlohmann::json referral_landings();
+  // True after opening a database written before profiles were stored (schema 1).
+  bool needs_profile_replay() const { return needs_profile_replay_; }
 
   // {"events":[row...], "count":N}, rows oldest first. Without since_id: the newest `limit` rows.
   nlohmann::json find_events(const EventQuery& query);
@@ -98,10 +143,32 @@ class EventStore {
   std::vector<StoredEvent> events_of_identity(const std::string& id);
 
  private:
-  void create_schema();
+  struct RoutedEvent {
+    std::int64_t row_id = 0;
+    std::string type, body;
+    std::optional<std::string> anonymous_id, user_id;
+    std::int64_t t_ms = 0;
+    IdentityStatus identity = IdentityStatus::not_checked;
+  };
+  // Loaded, changed-in-this-transaction profiles (written at commit).
+  using ProfileMap = std::unordered_map<std::string, std::unique_ptr<ProfileState>>;
 
+  void create_schema();
+  IdentityStatus resolve_identity(const RoutedEvent& e, const ProfileContext& ctx);
+  void route(const RoutedEvent& e, const ProfileContext& ctx, bool replaying, ProfileMap* touched);
+  ProfileState& profile(const std::string& id, const ProfileContext& ctx, ProfileMap* touched);
+  void backfill(ProfileState& user, const std::string& anonymous_id, const RoutedEvent& before, bool replaying);
+  void save_profiles(const ProfileMap& touched, const ProfileContext& ctx);
+  void forget_cached_profiles();
+
+  bool needs_profile_replay_ = false;
   std::mutex mutex_;  // one connection, used by one request at a time
   SqliteDb db_;
+  // Profiles recently written, so a busy visitor's engine is not restored for every batch.
+  // Bounded LRU; cleared when a transaction fails (the rows are the truth).
+  static constexpr std::size_t kCachedProfiles = 4096;
+  std::list<std::string> lru_;
+  std::unordered_map<std::string, std::pair<std::unique_ptr<ProfileState>, std::list<std::string>::iterator>> cache_;
 };
 
 }  // namespace touchpoint::collector

@@ -18,14 +18,20 @@
 #include <string>
 #include <thread>
 
+#include "access_policy.hpp"
 #include "batch_handler.hpp"
 #include "collector_options.hpp"
 #include "cors.hpp"
+#include "dashboard_api.hpp"
 #include "event_queries.hpp"
 #include "event_store.hpp"
 #include "fault_mode.hpp"
+#include "hardened_server.hpp"
+#include "identity_verifier.hpp"
 #include "http.hpp"
 #include "json_response.hpp"
+#include "read_guard.hpp"
+#include "rules_publisher.hpp"
 #include "rules_source.hpp"
 #include "static_files.hpp"
 #include "user_profiles.hpp"
@@ -34,15 +40,6 @@ namespace tc = touchpoint::collector;
 
 namespace {
 
-// httplib serves each connection on one pool thread for its whole keep-alive life; a browser
-// opens up to 6 per origin, so twice httplib's 8-thread default leaves room for a page, a test
-// runner and a fault-mode hang at once, while still bounding the threads.
-constexpr std::size_t kWorkerThreads = 16;
-// Slow-client bounds (nginx's client_body_timeout is 60 s; a batch is small, 10 s is plenty).
-constexpr time_t kReadTimeoutSeconds = 10;
-constexpr time_t kWriteTimeoutSeconds = 10;
-constexpr time_t kKeepAliveSeconds = 5;
-constexpr std::size_t kKeepAliveMaxRequests = 100;
 // How long SIGINT/SIGTERM waits for in-flight requests before dropping idle connections.
 constexpr int kShutdownGraceMs = 1000;
 
@@ -54,18 +51,15 @@ const char* error_code_for(int status) {
     case 413: return "body_too_large";
     case 414: return "uri_too_long";
     case 415: return "unsupported_media_type";
+    case 431: return "headers_too_large";
     case 416: return "range_not_satisfiable";
     case 500: return "internal_error";
     default: return "http_error";
   }
 }
 
-void configure_server(httplib::Server& server, const tc::CollectorOptions& options) {
-  server.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
-  server.set_read_timeout(kReadTimeoutSeconds, 0);
-  server.set_write_timeout(kWriteTimeoutSeconds, 0);
-  server.set_keep_alive_timeout(kKeepAliveSeconds);
-  server.set_keep_alive_max_count(kKeepAliveMaxRequests);
+void configure_server(httplib::Server& server, const tc::CollectorOptions& options, const tc::AccessPolicy& policy) {
+  // Connection timeouts and keep-alive live in HardenedServer (see hardened_server.hpp).
   server.set_payload_max_length(options.max_body_bytes);
 
   // Every error httplib produces itself (bad request line, 413, unknown route...) gets a JSON body
@@ -87,8 +81,12 @@ void configure_server(httplib::Server& server, const tc::CollectorOptions& optio
     std::fprintf(stderr, "touchpoint-collector: %s %s failed: %s\n", req.method.c_str(), req.path.c_str(), what.c_str());
     tc::send_error(res, 500, "internal_error", "the collector failed to handle this request");
   });
+  server.set_pre_routing_handler([&policy](const httplib::Request& req, httplib::Response& res) {
+    return tc::refuse_unauthorized_read(req, res, policy) ? httplib::Server::HandlerResponse::Handled
+                                                          : httplib::Server::HandlerResponse::Unhandled;
+  });
   server.set_post_routing_handler(
-      [](const httplib::Request& req, httplib::Response& res) { tc::add_cors_headers(req, res); });
+      [&policy](const httplib::Request& req, httplib::Response& res) { tc::add_cors_headers(req, res, policy); });
 }
 
 bool is_directory(const std::string& path) {
@@ -106,7 +104,17 @@ int main(int argc, char** argv) {
     std::fputs(message.c_str(), exit_code == 0 ? stdout : stderr);
     return exit_code;
   }
-  const tc::CollectorOptions& options = *parsed;
+  tc::CollectorOptions options = *parsed;
+  if (auto error = tc::apply_secret_environment(&options, std::getenv("TP_ADMIN_TOKEN"), std::getenv("TP_IDENTITY_SECRET"))) {
+    std::fprintf(stderr, "touchpoint-collector: %s\n", error->c_str());
+    return 2;
+  }
+  const tc::AccessPolicy policy(options.write_keys, options.admin_token, options.allowed_origins);
+  if (policy.ingestion_open())
+    std::fprintf(stderr, "touchpoint-collector: warning: no --write-key: any batch is accepted (development only)\n");
+  if (policy.reads_open())
+    std::fprintf(stderr, "touchpoint-collector: warning: no --admin-token: stored events and profiles are readable "
+                         "by anyone who can reach this port (development only)\n");
   for (const std::string& dir : options.static_dirs) {
     if (!is_directory(dir)) {
       std::fprintf(stderr, "touchpoint-collector: --static %s is not a directory\n", dir.c_str());
@@ -140,17 +148,36 @@ int main(int argc, char** argv) {
                  options.rules_path.c_str());
   tc::FaultInjector faults;
   tc::StaticFiles static_files(options.static_dirs);
-  tc::BatchHandler batches(*store, options.fault_mode ? &faults : nullptr, options.max_body_bytes, options.quiet);
+  const tc::IdentityVerifier identity(options.identity_secret);
+  if (store->needs_profile_replay() || options.replay_profiles) {
+    tc::ProfileContext context;
+    context.rules = rules.current_compiled();
+    context.verify_identity = identity.enabled();
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::size_t written = store->replay_profiles(context);
+    std::fprintf(stderr, "touchpoint-collector: recomputed %zu profiles from the stored events in %lld ms\n", written,
+                 static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            std::chrono::steady_clock::now() - t0)
+                                            .count()));
+    if (options.replay_profiles) return 0;
+  }
+  tc::BatchHandler batches(*store, rules, policy, identity, options.fault_mode ? &faults : nullptr,
+                           options.max_body_bytes, options.max_batch_events, options.quiet);
 
-  httplib::Server server;
-  configure_server(server, options);
+  tc::ServerLimits limits;
+  limits.reactor.max_body_bytes = options.max_body_bytes;
+  tc::HardenedServer server(limits);
+  configure_server(server, options, policy);
   server.Post("/v1/batch", [&batches](const httplib::Request& req, httplib::Response& res,
                                       const httplib::ContentReader& reader) { batches.handle(req, res, reader); });
   tc::register_rules_routes(server, rules);
   tc::register_user_routes(server, *store, rules);
   tc::register_event_query_routes(server, *store, options.fault_mode);
   if (options.fault_mode) tc::register_fault_routes(server, faults);
-  tc::register_cors(server);
+  tc::RulesPublisher publisher(options.rules_path);
+  const tc::StaticFiles dashboard_files({options.dashboard_root});
+  tc::register_dashboard_routes(server, *store, rules, publisher, identity, dashboard_files);
+  tc::register_cors(server, policy);
   tc::register_static_routes(server, static_files);  // last: it catches every other GET
 
   const int port = options.port == 0 ? server.bind_to_any_port(options.host)
@@ -190,6 +217,7 @@ int main(int argc, char** argv) {
   if (options.fault_mode) std::fprintf(stderr, "touchpoint-collector: fault mode is ON (test only)\n");
 
   const bool listened = server.listen_after_bind();
+  server.stop_connections();
   const bool stopped_by_signal = stop_requested.load();
   {
     std::lock_guard<std::mutex> lock(finished_mutex);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "json_response.hpp"
+#include "profile_state.hpp"
 
 namespace touchpoint::collector {
 namespace {
@@ -20,16 +21,6 @@ std::int64_t now_ms() {
       .count();
 }
 
-// Events the SDK itself emits without running them through its TagEngine (sdk/src/engine.cpp:
-// session_start is pushed before rules see anything, tags_changed reports rule output and is
-// never fed back). Replaying them would let the server fire rules the device never fired.
-bool sdk_skips_in_rules(const StoredEvent& stored, const json& event) {
-  if (stored.type != "track") return false;
-  auto name = event.find("event");
-  if (name == event.end() || !name->is_string()) return false;
-  const auto& s = name->get_ref<const std::string&>();
-  return s == "session_start" || s == "tags_changed";
-}
 
 std::optional<std::int64_t> parse_at(const std::string& text) {
   if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos && text.size() <= 15)
@@ -45,6 +36,21 @@ void answer_profile(EventStore& store, RulesSource& rules, const httplib::Reques
     if (!at) return send_error(res, 400, "invalid_at", "at must be an ISO-8601 date-time or unix milliseconds");
   }
 
+  // The stored, incrementally kept profile: O(1) in the visitor's history.
+  if (!at) {
+    const auto row = store.find_profile(id);
+    if (!row) return send_error(res, 404, "user_not_found", "no stored events for \"" + id + "\"");
+    ProfileState state(id);
+    state.use_rules(rules.current_compiled());
+    if (!state.restore(row->engine_snapshot, row->user_traits, row->events, row->stored, row->last_t_ms))
+      return send_error(res, 500, "profile_corrupt", "the stored profile of \"" + id + "\" could not be read");
+    json view = state.view(std::max(now_ms(), row->last_t_ms));
+    view["verified"] = row->verified ? json(*row->verified) : json(nullptr);
+    view["computed"] = "incremental";
+    return send_json(res, 200, view);
+  }
+
+  // ?at=: the profile as of a past time, replayed from the stored history.
   const std::vector<StoredEvent> events = store.events_of_identity(id);
   if (events.empty()) return send_error(res, 404, "user_not_found", "no stored events for \"" + id + "\"");
 
@@ -71,7 +77,7 @@ void answer_profile(EventStore& store, RulesSource& rules, const httplib::Reques
     const std::int64_t t = stored.timestamp_ms.value_or(stored.received_at_ms);
     if (at && t > *at) break;  // a profile "as of" `at`: later events have not happened yet
     const json event = json::parse(stored.body, nullptr, false);
-    if (!event.is_object() || sdk_skips_in_rules(stored, event)) continue;
+    if (!event.is_object() || sdk_skips_in_rules(stored.type, event)) continue;
     if (stored.type == "identify") {
       auto traits = event.find("traits");
       if (traits != event.end() && traits->is_object()) {
@@ -96,7 +102,8 @@ void answer_profile(EventStore& store, RulesSource& rules, const httplib::Reques
              {"tags", engine.tags()},
              {"traits", engine.traits()},
              {"scores", engine.scores(t_eval)},
-             {"stages", engine.stages()}});
+             {"stages", engine.stages()},
+             {"computed", "replay"}});
 }
 
 }  // namespace

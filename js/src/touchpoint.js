@@ -94,9 +94,11 @@ export class Touchpoint {
     this._record({ type: 'page', name: name === undefined ? null : name, properties: properties || {}, ts: Date.now() });
   }
 
-  identify(userId, traits) {
-    if (typeof userId === 'object' && userId !== null) { traits = userId; userId = undefined; }
-    this._record({ type: 'identify', userId: userId === undefined ? null : userId, traits: traits || {}, ts: Date.now() });
+  // options.userHash: hex HMAC-SHA256(secret, userId) from the site's backend (identity verification).
+  identify(userId, traits, options) {
+    if (typeof userId === 'object' && userId !== null) { options = traits; traits = userId; userId = undefined; }
+    const userHash = options && typeof options.userHash === 'string' ? options.userHash : undefined;
+    this._record({ type: 'identify', userId: userId === undefined ? null : userId, traits: traits || {}, userHash, ts: Date.now() });
   }
 
   reset() {

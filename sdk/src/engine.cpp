@@ -10,6 +10,8 @@ namespace touchpoint {
 
 using nlohmann::json;
 namespace ja = json_access;
+// A hex HMAC-SHA256 is 64 characters; room for other encodings, no room for payloads.
+constexpr std::size_t kMaxUserHashBytes = 128;
 
 namespace {
 
@@ -342,6 +344,10 @@ void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, 
     if (changed) tags_.clear_state();  // another person on this device: their tags are not ours
     tags_.set_user_traits(id.traits());
     event["traits"] = id.traits();
+    // identify(userId, traits, { userHash }): the site backend's HMAC-SHA256 of the userId, checked
+    // by the collector (--identity-secret). Carried as is on this identify event only.
+    const std::string hash = ja::get_string(call, "userHash");
+    if (!hash.empty() && hash.size() <= kMaxUserHashBytes) event["userHash"] = hash;
   } else {
     if (type == "page") {
       // Segment's page spec: properties default to the page's path, url, title, referrer, search.

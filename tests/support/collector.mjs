@@ -8,10 +8,13 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const COLLECTOR = process.env.TP_COLLECTOR || path.join(ROOT, 'build-native/touchpoint-collector');
 
+// The read APIs need the admin token; every helper below sends it.
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
 export async function startCollector({ args = [], timeoutMs = 15000 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-collector-'));
   const db = path.join(dir, 'test.db');
-  const child = spawn(COLLECTOR, ['--port', '0', '--db', db, '--static', ROOT, '--fault-mode', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(COLLECTOR, ['--port', '0', '--db', db, '--static', ROOT, '--fault-mode', '--admin-token', ADMIN_TOKEN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const url = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`collector did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
@@ -26,13 +29,14 @@ export async function startCollector({ args = [], timeoutMs = 15000 } = {}) {
   });
   const api = {
     url, db, dir, child,
-    async json(pathname, init) {
-      const res = await fetch(url + pathname, init);
+    token: ADMIN_TOKEN,
+    async json(pathname, init = {}) {
+      const res = await fetch(url + pathname, { ...init, headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, ...(init.headers || {}) } });
       return { status: res.status, body: await res.json() };
     },
     async events(query = '') { return (await api.json(`/v1/events?limit=100000${query ? '&' + query : ''}`)).body.events; },
     async fault(spec) { return api.json('/__fault', { method: 'POST', body: JSON.stringify(spec), headers: { 'Content-Type': 'application/json' } }); },
-    async reset() { await fetch(url + '/v1/events', { method: 'DELETE' }); await api.fault({ reset: true }); },
+    async reset() { await fetch(url + '/v1/events', { method: 'DELETE', headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }); await api.fault({ reset: true }); },
     async stop() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
