@@ -22,6 +22,7 @@ const PAGE_GUARD = fs.readFileSync(path.join(path.dirname(fileURLToPath(import.m
 // Bounds for every wait here; a slow 2-core box starts Xvfb + MiniBrowser in a few seconds.
 const START_TIMEOUT_MS = 30000;
 const COMMAND_TIMEOUT_MS = 30000;
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 // A function (called with args) or an expression string, as an execute/async script body: the
 // result, awaited, goes back as { value } and a throw or rejection as { error }.
@@ -76,9 +77,12 @@ function kill(child) {
 export async function launchWebKit() {
   const children = [];
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-webkit-'));
-  // If the test process dies without close(), do not leave a display or a browser behind.
+  // If the test process ends without close() (a throw, a test-runner timeout's SIGTERM, ^C), do
+  // not leave a display or a browser behind; a signal still ends the process, as puppeteer does.
   const onExit = () => { for (const c of children) { try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ } } };
+  const onSignal = (signal) => { onExit(); process.exit(128 + (os.constants.signals[signal] || 1)); };
   process.on('exit', onExit);
+  for (const sig of SIGNALS) process.on(sig, onSignal);
   let base;
   let sessionId;
   const cleanup = async () => {
@@ -88,6 +92,7 @@ export async function launchWebKit() {
     }
     for (const c of children.reverse()) await kill(c);
     process.off('exit', onExit);
+    for (const sig of SIGNALS) process.off(sig, onSignal);
     fs.rmSync(home, { recursive: true, force: true });
   };
 
