@@ -61,9 +61,13 @@ export async function launchFirefox() {
     async reloadAfter(fnOrExpr, ...args) {
       const fn = typeof fnOrExpr === 'function' ? String(fnOrExpr) : `() => (${fnOrExpr})`;
       const navigated = page.waitForNavigation({ waitUntil: 'load' });
-      // The evaluation may be cut short by the navigation; the new document is what is awaited.
-      await page.evaluate(`(${fn}).apply(null, ${JSON.stringify(args)}); location.reload();`).catch(() => {});
+      // The evaluation may be cut short by the navigation (ignored); a throw of fn comes back as text.
+      const thrown = await page.evaluate(`(() => { let thrown = null;
+        try { (${fn}).apply(null, ${JSON.stringify(args)}); } catch (e) { thrown = String(e && e.message ? e.message : e); }
+        location.reload();
+        return thrown; })()`).catch(() => null);
       await navigated;
+      if (thrown) throw new Error(`in Firefox page before the reload: ${thrown}`);
     },
     // fnOrExpr: a function (called with args, awaited) or an expression string; JSON-able result.
     async evaluate(fnOrExpr, ...args) { return page.evaluate(fnOrExpr, ...args); },

@@ -35,6 +35,12 @@ Promise.resolve().then(() => (${fn})(...args)).then(
   (e) => done({ error: e instanceof Error ? e.name + ': ' + e.message + ' ' + (e.stack || '') : String(e) }));`;
 }
 
+// Calls fn, then location.reload() in the same task even if fn threw; answers what fn threw.
+const RELOAD_AFTER = (fn) => `let thrown = null;
+try { (${fn}).apply(null, arguments); } catch (e) { thrown = String(e && e.message ? e.message : e); }
+location.reload();
+return thrown;`;
+
 function withTimeout(promise, ms, message) {
   let timer;
   const timeout = new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(message())), ms); });
@@ -112,6 +118,7 @@ export async function launchWebKit() {
     base = `http://127.0.0.1:${port}`;
     const env = { ...process.env, DISPLAY: display, HOME: home, XDG_DATA_HOME: path.join(home, 'data'),
       XDG_CACHE_HOME: path.join(home, 'cache'), XDG_CONFIG_HOME: path.join(home, 'config'),
+      // No sandbox in containers (PLATFORMS.md); no GL compositing on Xvfb's software display.
       WEBKIT_DISABLE_SANDBOX_THIS_IS_DANGEROUS: '1', WEBKIT_DISABLE_COMPOSITING_MODE: '1' };
     const driver = spawn(DRIVER, [`--port=${port}`], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     children.push(driver);
@@ -150,11 +157,12 @@ export async function launchWebKit() {
       await harvest();
       await command('POST', '/execute/sync', { script: 'window.__tpxOldDocument = true;', args: [] });
       const fn = typeof fnOrExpr === 'function' ? String(fnOrExpr) : `() => (${fnOrExpr})`;
-      // The driver may answer or report the navigation; the new document is what is awaited.
-      await command('POST', '/execute/sync', { script: `(${fn}).apply(null, arguments); location.reload();`, args }).catch(() => {});
+      // The driver may answer or report the navigation (ignored); a throw of fn comes back as text.
+      const thrown = await command('POST', '/execute/sync', { script: RELOAD_AFTER(fn), args }).catch(() => null);
       await waitFor(() => api.evaluate("!window.__tpxOldDocument && document.readyState === 'complete'").catch(() => false),
         { timeoutMs: COMMAND_TIMEOUT_MS, what: 'the reloaded document' });
       await guard();
+      if (thrown) throw new Error(`in WebKit page before the reload: ${thrown}`);
     },
     // fnOrExpr: a function (serialised, called with args, awaited) or an expression string.
     // The value must be JSON-serialisable; a throw in the page rejects here with its message.
