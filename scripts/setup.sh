@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing Touchpoint needs, only what is missing: Debian packages
-# (toolchains, libraries, Chromium) and the npm devDependencies. Safe to run again.
+# (toolchains, libraries, Chromium; WebKitGTK's WebKitWebDriver, Xvfb and Firefox ESR for the
+# cross-browser tests) and the npm devDependencies. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(cmake g++ make pkg-config emscripten nlohmann-json3-dev doctest-dev libcpp-httplib-dev libsqlite3-dev zlib1g-dev chromium)
+APT_PACKAGES=(cmake g++ make pkg-config emscripten nlohmann-json3-dev doctest-dev libcpp-httplib-dev libsqlite3-dev zlib1g-dev chromium
+  webkit2gtk-driver xvfb firefox-esr)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -19,7 +21,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO flock /tmp/touchpoint-apt.lock bash -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${missing[*]}"
 fi
 
-if [ ! -x node_modules/.bin/esbuild ] || [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -x node_modules/.bin/esbuild ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/puppeteer-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds once, then native doctests (ctest), the rule
 # workload replays, Node tests against the built module and dist/, the collector's HTTP tests and
-# browser end-to-end tests in headless Chromium against the real collector.
+# browser end-to-end tests in headless Chromium, then real WebKit (WebKitGTK under Xvfb) and Firefox
+# ESR, against the real collector.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -31,6 +32,7 @@ step "node tests (wasm module, dist/, collector)" node --test --test-concurrency
 # libFuzzer smoke: every target 20 s (a separate sanitizer build, build-fuzz/; fuzz/README.md).
 step "fuzz smoke (libFuzzer, 5 targets x 20 s)" bash scripts/fuzz.sh "${TP_FUZZ_SECONDS:-20}"
 step "browser end-to-end (headless Chromium)" node --test --test-concurrency=1 tests/browser/
+step "cross-browser end-to-end (WebKit, Firefox)" node --test --test-concurrency=1 tests/browser-x/
 step "mini-program (simulated runtime, collector, web-view in Chromium)" node --test --test-concurrency=1 tests/miniprogram/
 
 echo
