@@ -8,8 +8,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ROOT } from '../support/collector.mjs';
 
-// The Emscripten output (MODULARIZE, CommonJS tail) with its .wasm beside it.
-const CORE_JS = process.env.TP_CORE_JS || path.join(ROOT, 'build-wasm/touchpoint_core.js');
+// The test/bench module (wasm/rules_bindings.cpp beside the SDK bindings; the product wasm carries
+// no test hooks): Emscripten output (MODULARIZE, CommonJS tail) with its .wasm beside it.
+const CORE_JS = process.env.TP_RULES_TEST_JS || path.join(ROOT, 'build-wasm/touchpoint_rules_test.js');
 const SHARED = path.resolve(ROOT, '../shared');
 const WORKLOAD = path.join(SHARED, 'rules-workload');
 const EVENTS_DIR = process.env.TP_RULES_EVENTS_DIR || path.join(ROOT, 'build-native/rules-workload');
