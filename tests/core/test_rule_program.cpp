@@ -145,34 +145,37 @@ TEST_CASE("program: re-sealed structural corruption is caught by the loader, wit
     json j = good;
     mutate(j);
     auto errors = decode_errors(seal(j));
-    INFO(what << ": " << errors[0].path << ": " << errors[0].message);
+    INFO(std::string(what));
+    REQUIRE(!errors.empty());
+    INFO(errors[0].path << ": " << errors[0].message);
     CHECK(errors[0].path.find(path_part) != std::string::npos);
   };
-  const std::size_t node_count = good["program"]["logic"]["n"].size() / 7;
+  constexpr std::size_t kFields = 5;  // [op, flags, child count, slot, path]
+  const std::size_t node_count = good["program"]["logic"]["n"].size() / kFields;
   REQUIRE(node_count > 2);
   expect("unknown op", [](json& j) { j["program"]["logic"]["n"][0] = 250; }, "/program/logic/n/0");
-  expect("child pointing at itself (a cycle)", [&](json& j) {
-    auto& n = j["program"]["logic"]["n"];
-    for (std::size_t i = 0; i < node_count; ++i)
-      if (n[i * 7 + 3].get<int>() > 0) {  // a node with children: its first child becomes itself
-        j["program"]["logic"]["c"][n[i * 7 + 2].get<std::size_t>()] = i;
-        return;
-      }
-  }, "/program/logic/n/");
-  expect("child count past the children", [](json& j) { j["program"]["logic"]["n"][3] = 1u << 30; }, "/program/logic/n/0");
+  expect("child pointing at itself (a cycle)", [](json& j) { j["program"]["logic"]["c"][0] = 0; }, "/program/logic/n/");
+  expect("child pointing past the start", [](json& j) { j["program"]["logic"]["c"][0] = 1u << 20; }, "/program/logic/c/0");
+  expect("child count past the children", [](json& j) { j["program"]["logic"]["n"][2] = 1u << 30; }, "/program/logic/n/0");
+  expect("children left over", [](json& j) { j["program"]["logic"]["c"].push_back(1); }, "/program/logic/c");
   expect("slot out of range", [&](json& j) {
     auto& n = j["program"]["logic"]["n"];
     for (std::size_t i = 0; i < node_count; ++i)
-      if (n[i * 7 + 4].get<int>() >= 0) { n[i * 7 + 4] = 100000; return; }
+      if (n[i * kFields + 3].get<int>() >= 0) { n[i * kFields + 3] = 100000; return; }
   }, "/program/logic/n/");
   expect("fused leaf with a mistyped literal", [&](json& j) {
     auto& n = j["program"]["logic"]["n"];
     for (std::size_t i = 0; i < node_count; ++i)
-      if (n[i * 7].get<int>() >= static_cast<int>(Op::kSlotStrictEqString) && n[i * 7 + 6].get<int>() >= 0) {
-        j["program"]["logic"]["l"][n[i * 7 + 6].get<std::size_t>()] = json::object({{"a", 1}, {"b", 2}});
+      if (n[i * kFields].get<int>() >= static_cast<int>(Op::kSlotStrictEqString)) {
+        // a number literal where a string must be, or the other way round
+        const bool numeric = n[i * kFields].get<int>() >= static_cast<int>(Op::kSlotGtNumber) &&
+                             n[i * kFields].get<int>() <= static_cast<int>(Op::kSlotLeNumber);
+        n[i * kFields] = static_cast<int>(numeric ? Op::kSlotStrictEqString : Op::kSlotGtNumber);
         return;
       }
+    FAIL("no fused leaf in the shop rules");
   }, "/program/logic/n/");
+  expect("literal missing", [](json& j) { j["program"]["logic"]["l"].erase(j["program"]["logic"]["l"].size() - 1); }, "/program/logic/n/");
   expect("predicate root out of range", [](json& j) { j["program"]["predicates"][0][0] = 1u << 31; }, "/program/predicates/0/0");
   expect("tag predicate out of range", [](json& j) { j["program"]["tags"][0][1] = 99999; }, "/program/tags/0/1");
   expect("trait kind out of range", [](json& j) { j["program"]["traits"][0][1] = 77; }, "/program/traits/0/1");
@@ -188,12 +191,9 @@ TEST_CASE("program: re-sealed structural corruption is caught by the loader, wit
   }, "/program/logic/l/0");
   // A chain deeper than the evaluator may recurse: depth is bounded, not just acyclicity.
   json chain = good;
-  auto& n = chain["program"]["logic"]["n"];
-  auto& c = chain["program"]["logic"]["c"];
   for (int i = 0; i < 400; ++i) {
-    const std::size_t id = n.size() / 7;
-    c.push_back(id - 1);
-    for (json v : {json(static_cast<int>(Op::kNot)), json(0), json(c.size() - 1), json(1), json(-1), json(-1), json(-1)}) n.push_back(v);
+    for (json v : {json(static_cast<int>(Op::kNot)), json(0), json(1), json(-1), json(-1)}) chain["program"]["logic"]["n"].push_back(v);
+    chain["program"]["logic"]["c"].push_back(1);  // the node just before
   }
   CHECK(decode_errors(seal(chain))[0].message.find("nested deeper") != std::string::npos);
 }

@@ -31,17 +31,20 @@ std::string hex64(std::uint64_t v) {
   return buf;
 }
 
+// Nodes are 5 numbers [op, flags, child count, slot, path]; the compiler appends each node's
+// children to one list in node order, so where a node's children start is implied, and children
+// are written as distances back from their parent (small, repetitive numbers that compress well).
+// Literal and fused nodes take the next literal of "l", in node order.
 json program_json(const Program& p) {
-  json nodes = json::array(), literals = json::array();
-  for (const Node& n : p.nodes) {
-    json literal = -1;
-    if (n.op == Op::kLiteral || n.op >= Op::kSlotStrictEqString) {
-      literals.push_back(to_json(n.literal));
-      literal = literals.size() - 1;
-    }
+  json nodes = json::array(), literals = json::array(), children = json::array();
+  for (std::uint32_t i = 0; i < p.nodes.size(); ++i) {
+    const Node& n = p.nodes[i];
+    if (n.op == Op::kLiteral || n.op >= Op::kSlotStrictEqString) literals.push_back(to_json(n.literal));
     for (json v : {json(static_cast<int>(n.op)), json((n.in_context ? 1 : 0) | (n.has_default ? 2 : 0)),
-                   json(n.first_child), json(n.child_count), u32(n.slot), u32(n.path), literal})
+                   json(n.child_count), n.op == Op::kVarSlot || n.op >= Op::kSlotStrictEqString ? json(n.slot) : json(-1),
+                   u32(n.path)})
       nodes.push_back(std::move(v));
+    for (std::uint32_t k = 0; k < n.child_count; ++k) children.push_back(i - p.child_ids(n)[k]);
   }
   json paths = json::array();
   for (const VarPath& v : p.paths) paths.push_back(strings(v.segments));
@@ -52,7 +55,7 @@ json program_json(const Program& p) {
     for (const auto& l : o.lists) lists.push_back(list(l));
     ors.push_back({o.name_slot, o.all_constrained, names, lists, list(o.unconstrained)});
   }
-  return {{"n", nodes}, {"c", list(p.children)}, {"l", literals}, {"p", paths}, {"o", ors}};
+  return {{"n", nodes}, {"c", children}, {"l", literals}, {"p", paths}, {"o", ors}};
 }
 
 json reads_json(const Reads& r) {

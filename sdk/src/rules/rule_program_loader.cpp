@@ -31,7 +31,7 @@ using nlohmann::json;
 constexpr std::uint32_t kOpCount = static_cast<std::uint32_t>(Op::kSlotEndsWith) + 1;
 constexpr std::uint32_t kTraitKindCount = static_cast<std::uint32_t>(TraitKind::kUniqueList) + 1;
 constexpr std::uint32_t kSlotKindCount = static_cast<std::uint32_t>(SlotKind::kUser) + 1;
-constexpr std::size_t kNodeFields = 7;
+constexpr std::size_t kNodeFields = 5;  // [op, flags, child count, slot, path]
 
 class Reader {
  public:
@@ -257,38 +257,43 @@ class ProgramDecoder {
       if (!literal_depth_ok((*literals)[i], 0)) return r_.fail(at(base + "/l", i), "nested deeper than " + std::to_string(kMaxProgramDepth));
       literal_values.push_back(keep_literal(&prog, (*literals)[i]));
     }
-    // Children of node i are all below i: the graph has no cycles and depth is computed in order.
-    if (!r_.indices(*children, node_count, &prog.children, base + "/c")) return false;
+    // Children are listed in node order as distances back from their parent: every child is
+    // below its parent, so the graph has no cycles and depth is computed in one pass.
+    const json& deltas = *children;
+    prog.children.resize(deltas.size());
     prog.nodes.resize(node_count);
     std::vector<std::uint16_t> depth(node_count, 1);
     const std::size_t slot_count = rs_->slot_info.size();
+    std::size_t next_child = 0, next_literal = 0;
     for (std::size_t i = 0; i < node_count; ++i) {
       const std::string path = at(base + "/n", i * kNodeFields);
       const json* f = &(*nodes)[i * kNodeFields];
       Node& n = prog.nodes[i];
-      std::uint32_t op = 0, flags = 0, first = 0, count = 0, literal = 0;
+      std::uint32_t op = 0, flags = 0, count = 0;
       if (!r_.index(f[0], kOpCount, &op, path) || !r_.index(f[1], 4, &flags, path) ||
-          !r_.index(f[2], prog.children.size() + 1, &first, path) ||
-          !r_.index(f[3], prog.children.size() - first + 1, &count, path) ||
-          !r_.optional_index(f[4], slot_count, &n.slot, path) || !r_.optional_index(f[5], kNoIndex, &n.path, path) ||
-          !r_.optional_index(f[6], literal_values.size(), &literal, path))
+          !r_.index(f[2], deltas.size() - next_child + 1, &count, path) ||
+          !r_.optional_index(f[3], slot_count, &n.slot, path) || !r_.optional_index(f[4], kNoIndex, &n.path, path))
         return false;
       n.op = static_cast<Op>(op);
       n.in_context = flags & 1;
       n.has_default = flags & 2;
-      n.first_child = first;
+      n.first_child = static_cast<std::uint32_t>(next_child);
       n.child_count = count;
-      for (std::uint32_t k = 0; k < count; ++k) {
-        const std::uint32_t c = prog.children[first + k];
-        if (c >= i) return r_.fail(path, "child " + std::to_string(c) + " is not below the node");
+      for (std::uint32_t k = 0; k < count; ++k, ++next_child) {
+        std::uint32_t back = 0;
+        if (!r_.index(deltas[next_child], i + 1, &back, at(base + "/c", next_child)) || back == 0)
+          return r_.fail(path, "a child that is not below the node");
+        const std::uint32_t c = static_cast<std::uint32_t>(i - back);
+        prog.children[next_child] = c;
         if (depth[c] + 1 > depth[i]) depth[i] = static_cast<std::uint16_t>(depth[c] + 1);
       }
       if (depth[i] > kMaxProgramDepth) return r_.fail(path, "nested deeper than " + std::to_string(kMaxProgramDepth));
-      if (literal != kNoIndex) n.literal = literal_values[literal];
       const bool fused = n.op >= Op::kSlotStrictEqString;
-      const bool needs_literal = n.op == Op::kLiteral || fused;
-      if (needs_literal && (literal == kNoIndex || !literal_fits(n.op, n.literal)))
-        return r_.fail(path, "missing or mistyped literal");
+      if (n.op == Op::kLiteral || fused) {
+        if (next_literal >= literal_values.size()) return r_.fail(path, "missing literal");
+        n.literal = literal_values[next_literal++];
+        if (!literal_fits(n.op, n.literal)) return r_.fail(path, "mistyped literal");
+      }
       const bool reads_slot = n.op == Op::kVarSlot || fused;
       if (reads_slot && n.slot == kNoIndex) return r_.fail(path, "missing slot");
       if (n.slot == kNoIndex) n.slot = 0;
@@ -300,6 +305,8 @@ class ProgramDecoder {
       }
       if (n.has_default && count == 0) return r_.fail(path, "a default needs a child");
     }
+    if (next_child != deltas.size()) return r_.fail(base + "/c", "children left over");
+    if (next_literal != literal_values.size()) return r_.fail(base + "/l", "literals left over");
     prog.or_indexes.resize(ors->size());
     for (std::size_t i = 0; i < ors->size(); ++i)
       if (!read_or_index((*ors)[i], &prog.or_indexes[i], at(base + "/o", i))) return false;
