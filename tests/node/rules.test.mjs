@@ -90,7 +90,7 @@ describe('rule engine in wasm', () => {
     const version = JSON.parse(source).version;
     assert.equal(JSON.parse(engine.rulesState(Date.now())).version, version);
     // Damaged programs are rejected with a reason and the set in force stays.
-    for (const damaged of [program.slice(0, program.length >> 1), program.replace('"program/1', '"program/9'),
+    for (const damaged of [program.slice(0, program.length >> 1), program.replace('touchpoint-program/1', 'touchpoint-program/9'),
       program.slice(0, 200) + (program[200] === 'a' ? 'b' : 'a') + program.slice(201), '', '{', 'null']) {
       const errors = JSON.parse(engine.loadRules(damaged));
       assert.ok(errors.length > 0 && errors[0].message, `rejected: ${damaged.slice(0, 40)}`);
