@@ -11,13 +11,16 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD = path.join(ROOT, 'build-wasm');
 const topArg = process.argv.indexOf('--top');
 const TOP = topArg > 0 ? Number(process.argv[topArg + 1]) : 25;
+const grepArg = process.argv.indexOf('--grep');  // also list the functions whose name matches
+const GREP = grepArg > 0 ? new RegExp(process.argv[grepArg + 1]) : null;
 
 // The CMake link line of the product, with --profiling-funcs and a scratch output.
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-wasm-size-'));
 const link = fs.readFileSync(path.join(BUILD, 'CMakeFiles/touchpoint_wasm.dir/link.txt'), 'utf8').trim()
   .replace(/ -o touchpoint_core\.js /, ` -o ${path.join(dir, 'core.js')} `).replace(/--closure 1/, '') + ' --profiling-funcs';
 execFileSync('sh', ['-c', link], { cwd: BUILD, stdio: 'inherit', env: { ...process.env, NODE_PATH: '/usr/share/nodejs' } });
-const wasm = fs.readFileSync(path.join(dir, 'core.wasm'));
+const wasm = fs.readFileSync(path.join(dir, "core.wasm"));
+if (process.env.TP_KEEP_WASM) fs.copyFileSync(path.join(dir, "core.wasm"), process.env.TP_KEEP_WASM);
 fs.rmSync(dir, { recursive: true, force: true });
 
 let pos = 8;
@@ -62,6 +65,7 @@ while (pos < wasm.length) {
 
 // Parts, first match wins (names are demangled by --profiling-funcs in 3.1.6 when possible).
 const PARTS = [
+  ['wasm bindings (LTO inlines their callees)', /WasmEngine/],
   ['rule-set compiler + validator (must be absent)', /RuleSetCompiler|LogicCompiler|compile_rule_set|required_strings|required_event_names|parse_duration|ParseErrorLocator/],
   ['program loader', /ProgramDecoder|decode_program|read_envelope|Reader::|literal_depth_ok|keep_literal|index_rule_set|build_tag_schedule/],
   ['rule evaluation', /touchpoint::rules::(?!.*(snapshot|state_json|apply_state|check_state))|rules::|logic_|Evaluator|DispatchTree|EventPaths|EventTextScanner|js_coercion|TraitState|Value/],
@@ -81,7 +85,9 @@ let code = 0;
 bodies.forEach((size, i) => {
   const name = names.get(i + importedFuncs) || `f${i + importedFuncs}`;
   code += size;
-  const part = (PARTS.find(([, re]) => re.test(name)) || ['other'])[0];
+  // Classify by the qualified name, not the parameter types (every signature mentions std::).
+  const head = name.split('(')[0];
+  const part = (PARTS.find(([, re]) => re.test(head)) || ['other'])[0];
   totals.set(part, totals.get(part) + size);
   all.push({ name, size, part });
 });
@@ -92,3 +98,8 @@ for (const [part, bytes] of [...totals].sort((a, b) => b[1] - a[1]))
   console.log(`  ${part.padEnd(48)} ${String(bytes).padStart(7)} B  ${(100 * bytes / code).toFixed(1).padStart(5)} %`);
 console.log(`\nlargest ${TOP} functions:`);
 for (const f of all.sort((a, b) => b.size - a.size).slice(0, TOP)) console.log(`  ${String(f.size).padStart(6)} B  ${f.part.slice(0, 12).padEnd(12)} ${f.name.slice(0, 140)}`);
+if (GREP) {
+  const hits = all.filter((f) => GREP.test(f.name));
+  console.log(`\n${hits.length} functions matching ${GREP}: ${hits.reduce((a, f) => a + f.size, 0)} B`);
+  for (const f of hits.slice(0, 40)) console.log(`  ${String(f.size).padStart(6)} B  ${f.name.slice(0, 220)}`);
+}
