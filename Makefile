@@ -34,6 +34,7 @@ bench:
 	bash scripts/setup.sh
 	bash scripts/build.sh
 	node bench/sdk-bench.mjs
+	node bench/wasm-size.mjs --top 15
 	node bench/rules-bench.mjs
 	node bench/miniprogram-size.mjs
 

@@ -1,11 +1,15 @@
 // Runs in headless Chromium (cross-origin isolated, so performance.now() has 5 µs resolution).
 import touchpoint from '/dist/touchpoint.mjs';
 
+const scriptStart = performance.now();  // ms since navigation start
+
 const N = 5000;
 const props = () => ({ sku: 'A-1001', category: 'health', price: 129.5, tags: ['new', 'promo'], page: '/p/1001' });
 
 async function run() {
   await touchpoint.init({ writeKey: 'bench', endpoint: location.origin, rules: false, autotrack: false });
+  const readyAt = performance.now();
+  if (new URLSearchParams(location.search).has('ready-only')) return { scriptStart, readyAt };
   // Warm-up (JIT, wasm tier-up), then reset the counters.
   for (let i = 0; i < 500; i++) touchpoint.track('warmup', props());
   await touchpoint.flush();
@@ -35,6 +39,7 @@ async function run() {
   const sorted = Array.from(samples).sort((a, b) => a - b);
   const q = (p) => sorted[Math.min(N - 1, Math.floor(p * N))] * 1000;
   return {
+    scriptStart, readyAt,
     crossOriginIsolated: self.crossOriginIsolated,
     calls: N,
     trackP50us: q(0.5), trackP99us: q(0.99), trackMeanUs: (loopMs * 1000) / N,

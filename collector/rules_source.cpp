@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <touchpoint/rules/rule_compiler.hpp>
 #include <touchpoint/rules/tag_engine.hpp>
 
 #include <cstdio>
@@ -71,6 +72,9 @@ void RulesSource::refresh_locked() {
   next->compiles = errors.empty();
   if (next->compiles) {
     next->version = engine.version();
+    std::vector<touchpoint::rules::RuleError> compile_errors;
+    next->program = touchpoint::rules::compile_rules_to_program(content, &compile_errors);
+    next->program_etag = strong_etag(next->program);
   } else {
     // Served anyway, as any static host would: the SDK's rejection path (keep the cached set,
     // report rules_rejected) is what such a file exercises. Say so loudly here.
@@ -80,6 +84,8 @@ void RulesSource::refresh_locked() {
                  path_.c_str(), errors.size());
     for (std::size_t i = 0; i < errors.size() && i < 10; ++i)
       std::fprintf(stderr, "  %s: %s\n", errors[i].path.c_str(), errors[i].message.c_str());
+    next->program = touchpoint::rules::rejected_program(next->version, errors);
+    next->program_etag = strong_etag(next->program);
   }
   next->etag = strong_etag(content);
   next->content = std::move(content);
@@ -110,15 +116,20 @@ void register_rules_routes(httplib::Server& server, RulesSource& rules) {
       res.set_header("Retry-After", "5");
       return send_error(res, 503, "rules_unavailable", "the rules file is missing or is not valid JSON");
     }
-    res.set_header("ETag", snapshot->etag);
+    // Devices get the compiled program; for a set that does not compile, an envelope with its
+    // errors, which devices reject (keeping the set in force and reporting rules_rejected).
+    const bool source = req.get_param_value("format") == "source" || snapshot->program.empty();
+    const std::string& body = source ? snapshot->content : snapshot->program;
+    const std::string& etag = source ? snapshot->etag : snapshot->program_etag;
+    res.set_header("ETag", etag);
     // Clients may keep a copy but must revalidate: a rule change should reach them on next fetch.
     res.set_header("Cache-Control", "no-cache");
-    if (req.has_header("If-None-Match") && if_none_match_hits(req.get_header_value("If-None-Match"), snapshot->etag)) {
+    if (req.has_header("If-None-Match") && if_none_match_hits(req.get_header_value("If-None-Match"), etag)) {
       res.status = 304;
       return;
     }
     res.status = 200;
-    res.set_content(snapshot->content, "application/json");
+    res.set_content(body, "application/json");
   });
 }
 

@@ -1,6 +1,7 @@
 // The rule set served at GET /v1/rules: read from --rules FILE, re-read when the file changes,
-// checked with the SDK's TagEngine, and tagged with a strong ETag so SDKs revalidate with
-// If-None-Match and get 304 while nothing changed.
+// validated and compiled here into the program devices load (docs/rules.md "Compiled programs";
+// the device has no compiler), and tagged with a strong ETag so SDKs revalidate with
+// If-None-Match and get 304 while nothing changed. `?format=source` serves the file itself.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -17,6 +18,8 @@ struct RulesSnapshot {
   std::string etag;     // quoted: "r-<FNV-1a 64 of the bytes>-<length in hex>"
   std::string version;  // the rule set's "version", "" if it has none
   bool compiles = false;  // TagEngine::load accepted it (devices will too)
+  std::string program;       // the compiled program, or the rejection envelope with its errors
+  std::string program_etag;  // of the program's bytes
 };
 
 class RulesSource {
@@ -55,7 +58,8 @@ class RulesSource {
   std::shared_ptr<const RulesSnapshot> compiled_;
 };
 
-// GET /v1/rules with ETag / If-None-Match (304) and Cache-Control: no-cache.
+// GET /v1/rules: the compiled program (or, for a set that does not compile, an envelope with its
+// errors, which devices reject and report); ?format=source: the file. ETag / If-None-Match (304), no-cache.
 void register_rules_routes(httplib::Server& server, RulesSource& rules);
 
 }  // namespace touchpoint::collector

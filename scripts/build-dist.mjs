@@ -32,6 +32,9 @@ await esbuild.build({
 });
 fs.copyFileSync(path.join(buildDir, 'touchpoint_core.wasm'), path.join(outDir, 'touchpoint.wasm'));
 fs.copyFileSync(path.join(root, 'js/touchpoint.d.ts'), path.join(outDir, 'touchpoint.d.ts'));
+// The npm package is "type": "module"; this makes Node read touchpoint.umd.js (the `require`
+// export) as the CommonJS it is.
+fs.writeFileSync(path.join(outDir, 'package.json'), '{ "type": "commonjs" }\n');
 for (const f of ['touchpoint.mjs', 'touchpoint.umd.js', 'touchpoint.wasm', 'touchpoint.d.ts'])
   console.log(`${f.padEnd(20)} ${fs.statSync(path.join(outDir, f)).size} B`);
 

@@ -25,5 +25,19 @@ for rules in "$SHARED"/rules/*.json; do
   else
     echo "$name: MISMATCH"; echo "$result"; status=1
   fi
+  # The same set compiled into the program devices load (touchpoint-rules compile) must give
+  # byte-identical summaries.
+  program="$EVENTS_DIR/program-$name"
+  if ! "$BUILD/touchpoint-rules" compile "$rules" -o "$program" 2>/dev/null; then
+    echo "$name: compile failed"; status=1; continue
+  fi
+  if ! "$BUILD/touchpoint-rules" replay --rules "$program" --events "$EVENTS_DIR/events.ndjson" > "$got.program"; then
+    echo "$name: replay of the compiled program failed"; status=1; continue
+  fi
+  if cmp -s "$got" "$got.program"; then
+    echo "$name: compiled program gives the identical summary ($(wc -c < "$program") B program)"
+  else
+    echo "$name: compiled program DIFFERS from the source"; status=1
+  fi
 done
 exit $status

@@ -21,7 +21,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO flock /tmp/touchpoint-apt.lock bash -c "apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ${missing[*]}"
 fi
 
-if [ ! -x node_modules/.bin/esbuild ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/puppeteer-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ -L node_modules ]; then
+  # A worktree sharing another tree's node_modules: `npm ci` here would empty the shared folder
+  # for everyone. Install in the tree the link points to instead.
+  [ -x node_modules/.bin/esbuild ] || echo "setup: node_modules -> $(readlink node_modules) is incomplete; run npm ci there" >&2
+elif [ ! -x node_modules/.bin/esbuild ] || [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/puppeteer-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund
 fi

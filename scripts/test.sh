@@ -22,6 +22,7 @@ step() {  # step NAME COMMAND...
 
 export TP_COLLECTOR=$ROOT/build-native/touchpoint-collector
 export TP_CORE_JS=$ROOT/build-wasm/touchpoint_core.js
+export TP_RULES_TEST_JS=$ROOT/build-wasm/touchpoint_rules_test.js
 export TP_RULES_EVENTS_DIR=$ROOT/build-native/rules-workload
 
 step "dist/ is fresh" bash scripts/check-dist.sh

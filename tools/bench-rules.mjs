@@ -9,7 +9,7 @@
 // and the wasm engine's memory at the end. Printed figures, not assertions.
 //
 //   node tools/bench-rules.mjs [--events N] [--sets window-1000,...]
-// Env: TP_CORE_JS (default build-wasm/touchpoint_core.js, .wasm beside it), TP_RULES_BENCH
+// Env: TP_RULES_TEST_JS (default build-wasm/touchpoint_rules_test.js, the test/bench module, .wasm beside it), TP_RULES_BENCH
 // (default build-native/rules-bench), TP_RULES_EVENTS_DIR (default build-native/rules-workload;
 // generated there when missing, about 40 s).
 import { execFileSync } from 'node:child_process';
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WORKLOAD = path.join(ROOT, 'tests/data/rules-workload');
-const CORE_JS = process.env.TP_CORE_JS || path.join(ROOT, 'build-wasm/touchpoint_core.js');
+const CORE_JS = process.env.TP_RULES_TEST_JS || path.join(ROOT, 'build-wasm/touchpoint_rules_test.js');
 const NATIVE_BENCH = process.env.TP_RULES_BENCH || path.join(ROOT, 'build-native/rules-bench');
 const EVENTS_DIR = process.env.TP_RULES_EVENTS_DIR || path.join(ROOT, 'build-native/rules-workload');
 const arg = (name, fallback) => {

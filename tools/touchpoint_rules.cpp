@@ -1,6 +1,8 @@
-// touchpoint-rules: validate a touchpoint-rules/1 rule set, or replay NDJSON events through it.
+// touchpoint-rules: validate a touchpoint-rules/1 rule set, compile it into the program devices
+// load, or replay NDJSON events through it (RULES may be JSON source or a compiled program).
 //
 //   touchpoint-rules check RULES.json
+//   touchpoint-rules compile RULES.json -o PROGRAM   (PROGRAM "-" = stdout; serve it from any static host)
 //   touchpoint-rules replay --rules RULES.json --events EVENTS.ndjson
 //
 // Exit codes: 0 ok; 1 the rule set is invalid; 2 usage error; 3 a file cannot be read;
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "touchpoint/rules/rule_compiler.hpp"
 #include "touchpoint/rules/rule_replay.hpp"
 
 namespace {
@@ -23,6 +26,7 @@ constexpr int kExitRejectedEvents = 4;
 
 constexpr const char* kUsage =
     "usage: touchpoint-rules check RULES.json\n"
+    "       touchpoint-rules compile RULES.json -o PROGRAM\n"
     "       touchpoint-rules replay --rules RULES.json --events EVENTS.ndjson\n"
     "exit codes: 0 ok, 1 invalid rule set, 2 usage, 3 unreadable file, 4 some event lines rejected\n";
 
@@ -62,6 +66,33 @@ int check(const std::string& rules_path) {
             << count_of(doc, "tags") << " tags, " << count_of(doc, "stages") << " stages";
   if (!engine.version().empty()) std::cout << " (version " << engine.version() << ")";
   std::cout << "\n";
+  return kExitOk;
+}
+
+int compile(const std::string& rules_path, const std::string& out_path) {
+  std::string text;
+  if (!read_file(rules_path, &text)) {
+    std::cerr << "touchpoint-rules: cannot read " << rules_path << "\n";
+    return kExitUnreadable;
+  }
+  std::vector<touchpoint::rules::RuleError> errors;
+  const std::string program = touchpoint::rules::compile_rules_to_program(text, &errors);
+  if (program.empty()) {
+    print_errors(rules_path, errors);
+    return kExitInvalidRules;
+  }
+  if (out_path == "-") {
+    std::cout << program;
+    return kExitOk;
+  }
+  std::ofstream out(out_path, std::ios::binary | std::ios::trunc);
+  out << program;
+  out.close();
+  if (!out) {
+    std::cerr << "touchpoint-rules: cannot write " << out_path << "\n";
+    return kExitUnreadable;
+  }
+  std::cerr << "compiled " << rules_path << " -> " << out_path << " (" << program.size() << " bytes)\n";
   return kExitOk;
 }
 
@@ -106,6 +137,7 @@ int replay(const std::string& rules_path, const std::string& events_path) {
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.size() == 2 && args[0] == "check") return check(args[1]);
+  if (args.size() == 4 && args[0] == "compile" && args[2] == "-o") return compile(args[1], args[3]);
   if (!args.empty() && args[0] == "replay") {
     std::string rules, events;
     for (std::size_t i = 1; i + 1 < args.size(); i += 2) {

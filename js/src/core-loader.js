@@ -4,12 +4,32 @@ import createTouchpointCore from './generated/core-glue.js';
 
 let corePromise = null;
 
+// Compiles while downloading (instantiateStreaming) when the server sends application/wasm; any
+// other type falls back to one arrayBuffer() of the same response, never a second download (the
+// Emscripten glue's own fallback fetches the file again).
+function streamingLoader(wasmUrl, fail) {
+  return (imports, done) => {
+    fetch(wasmUrl, { credentials: 'same-origin' })
+      .then((res) => {
+        if (!res.ok) throw new Error(`touchpoint.wasm: HTTP ${res.status} from ${wasmUrl}`);
+        const type = (res.headers.get('Content-Type') || '').split(';')[0].trim();
+        return type === 'application/wasm' && WebAssembly.instantiateStreaming
+          ? WebAssembly.instantiateStreaming(res, imports)
+          : res.arrayBuffer().then((bytes) => WebAssembly.instantiate(bytes, imports));
+      })
+      .then((r) => done(r.instance, r.module), fail);
+    return {}; // exports arrive through done()
+  };
+}
+
 // wasmUrl: where touchpoint.wasm lives; wasmBinary: bytes when fetching is impossible (Node 20,
 // tests); instantiateWasm: a custom loader hook (mini-programs: WXWebAssembly).
 // fresh: a new module instance even if one exists (the old one aborted: js/src/core-guard.js); it
 // becomes the one later calls share.
 export function loadCore({ wasmUrl, wasmBinary, instantiateWasm, onLog, fresh = false }) {
   if (corePromise && !fresh) return corePromise;
+  let fail;
+  const failed = new Promise((_, reject) => { fail = reject; });
   const options = {
     locateFile: () => wasmUrl,
     print: (s) => onLog && onLog(s),
@@ -17,7 +37,8 @@ export function loadCore({ wasmUrl, wasmBinary, instantiateWasm, onLog, fresh = 
   };
   if (wasmBinary) options.wasmBinary = wasmBinary;
   if (instantiateWasm) options.instantiateWasm = instantiateWasm;
-  corePromise = createTouchpointCore(options).catch((err) => {
+  else if (!wasmBinary && typeof fetch === 'function' && typeof WebAssembly === 'object') options.instantiateWasm = streamingLoader(wasmUrl, fail);
+  corePromise = Promise.race([createTouchpointCore(options), failed]).catch((err) => {
     corePromise = null; // a later init() may retry (e.g. after going back online)
     throw err;
   });

@@ -7,9 +7,12 @@ import { createMiniProgramPlatform } from './platform/miniprogram.js';
 const isBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';
 // The wasm sits beside the script by default; currentScript is only set while the script runs.
 const script = isBrowser && document.currentScript && document.currentScript.src;
+function wasmBeside(src) {
+  try { return src ? new URL('touchpoint.wasm', src).href : 'touchpoint.wasm'; } catch (e) { return 'touchpoint.wasm'; }
+}
 const touchpoint = new Touchpoint(
   (o) => o.platform || (isBrowser ? createBrowserPlatform() : createNodePlatform(o)),
-  { wasmUrl: script ? new URL('touchpoint.wasm', script).href : 'touchpoint.wasm' },
+  { wasmUrl: wasmBeside(script) },
 );
 touchpoint.Touchpoint = Touchpoint;
 touchpoint.createBrowserPlatform = createBrowserPlatform;

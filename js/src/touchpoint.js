@@ -205,6 +205,9 @@ export class Touchpoint {
     this._batchUrl = `${this._endpoint}/v1/batch?writeKey=${encodeURIComponent(opts.writeKey)}`;
     this._platform.onLifecycle((kind) => this._onLifecycle(kind));
 
+    // The rules request goes out now, in parallel with the wasm download; it is consumed after the
+    // engine exists and init() never waits for it.
+    const rulesRequest = opts.rules !== false ? this._requestRules() : null;
     const loadOptions = {
       wasmUrl: opts.wasmUrl || this._defaults.wasmUrl,
       wasmBinary: opts.wasmBinary,
@@ -248,7 +251,7 @@ export class Touchpoint {
     // Calls recorded before init() belong to this page: its context goes first.
     const ctx = this._contextLine(true);
     if (ctx) this._lines.splice(orphanCount, 0, ctx);
-    if (opts.rules !== false) this._fetchRules();
+    if (rulesRequest) this._fetchRules(rulesRequest);
     this._drain();
     this._apply(this._call(() => engine.tick(Date.now())));
     // ---- autotrack (js/src/autotrack/index.js): page views, clicks, exposure, scroll, engagement, forms
@@ -519,12 +522,23 @@ export class Touchpoint {
     return true;
   }
 
-  async _fetchRules() {
+  // Starts the conditional GET of the rules; never rejects (a failure resolves to {error}).
+  _requestRules() {
     const url = this._opts.rulesUrl || `${this._endpoint}/v1/rules?writeKey=${encodeURIComponent(this._opts.writeKey)}`;
     const cached = this._readCachedRules();
     try {
       // The platform fetches ({status, etag, body}): mini-programs have wx.request, not fetch.
-      const res = await this._platform.fetchRules(url, cached && cached.etag ? cached.etag : '');
+      return Promise.resolve(this._platform.fetchRules(url, cached && cached.etag ? cached.etag : ''))
+        .then((res) => ({ res }), (error) => ({ error }));
+    } catch (error) {
+      return Promise.resolve({ error });
+    }
+  }
+
+  async _fetchRules(request) {
+    try {
+      const { res, error } = await (request || this._requestRules());
+      if (error) throw error;
       if (res.status === 200) {
         if (this._loadRules(res.body, 'backend'))
           this._platform.storage.set(this._prefix + 'rules', JSON.stringify({ etag: res.etag || '', body: res.body }));

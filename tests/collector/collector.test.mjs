@@ -207,9 +207,14 @@ describe('touchpoint-collector (fault mode)', () => {
   });
 
   test('serves rules with a strong ETag, 304 on If-None-Match, and picks up file changes', async () => {
+    // Devices get the compiled program (docs/rules.md "Compiled programs"); ?format=source the file.
     const r1 = await request(server, '/v1/rules');
     assert.equal(r1.status, 200);
-    assert.deepEqual(r1.json, RULES);
+    assert.equal(r1.json.format, 'touchpoint-program/1');
+    assert.equal(r1.json.version, RULES.version);
+    const source = await request(server, '/v1/rules?format=source');
+    assert.deepEqual(source.json, RULES);
+    assert.notEqual(source.headers.get('etag'), r1.headers.get('etag'));
     const etag = r1.headers.get('etag');
     assert.match(etag, /^"[^"]+"$/, 'strong ETag');
     assert.match(r1.headers.get('content-type'), /application\/json/);

@@ -114,6 +114,7 @@ struct CompiledRuleSet {
   std::uint32_t timestamp_slot = 0;
   std::vector<std::uint32_t> trait_slot, score_value_slot, grade_slot, tag_slot, stage_slot;  // kNoIndex if unread
   EventPaths event_paths;
+  std::vector<std::pair<std::vector<std::string>, std::uint32_t>> event_path_list;  // what event_paths was built from
   std::vector<std::vector<std::string>> user_paths;
   // Literal paths of missing/missing_some, for run-time lookup: text -> (slot, segments it covers).
   std::unordered_map<std::string, std::pair<std::uint32_t, std::size_t>> lookup_paths;

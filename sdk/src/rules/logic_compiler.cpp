@@ -143,25 +143,7 @@ bool LogicCompiler::is_constant(const nlohmann::json& value) const {
   return true;
 }
 
-Value LogicCompiler::literal_value(const nlohmann::json& value) {
-  if (value.is_string()) {
-    program_->strings.push_back(*value.get_ptr<const std::string*>());
-    return Value::of_string(program_->strings.back());
-  }
-  if (value.is_array()) {
-    std::vector<Value> items;
-    items.reserve(value.size());
-    for (const auto& e : value) items.push_back(literal_value(e));
-    program_->arrays.push_back(std::move(items));
-    const auto& stored = program_->arrays.back();
-    return Value::of_items(stored.data(), stored.size());
-  }
-  if (value.is_object()) {
-    program_->objects.push_back(value);
-    return Value::of_json(program_->objects.back());
-  }
-  return Value::of_json(value);
-}
+Value LogicCompiler::literal_value(const nlohmann::json& value) { return keep_literal(program_, value); }
 
 std::uint32_t LogicCompiler::make_literal(const nlohmann::json& value) {
   Node n;

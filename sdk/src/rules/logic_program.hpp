@@ -107,4 +107,8 @@ struct Program {
   const std::uint32_t* child_ids(const Node& n) const { return children.data() + n.first_child; }
 };
 
+// A literal of the program: strings, arrays (of literals) and objects are stored in `program`
+// (compiler and program loader share this, so both build the same values).
+Value keep_literal(Program* program, const nlohmann::json& value);
+
 }  // namespace touchpoint::rules

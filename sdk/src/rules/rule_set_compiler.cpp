@@ -8,6 +8,7 @@
 #include "duration.hpp"
 #include "string_constraints.hpp"
 #include "logic_compiler.hpp"
+#include "rule_program.hpp"
 
 namespace touchpoint::rules {
 
@@ -99,8 +100,6 @@ class RuleSetCompiler : public PathResolver {
   void compile_scores(const json& list);
   void compile_tags(const json& list);
   void compile_stages(const json& list);
-  void build_dispatch(const std::vector<std::uint32_t>& predicate_of_item, DispatchTree* out);
-  void build_tag_schedule();
 
   CompiledRuleSet* rs_;
   std::vector<RuleError>* errors_;
@@ -118,6 +117,7 @@ std::uint32_t RuleSetCompiler::event_slot(const std::vector<std::string>& below_
   if (it != event_slots_.end()) return it->second;
   std::uint32_t slot = new_slot(SlotKind::kEvent, 0);
   rs_->event_paths.add(below_event, slot);
+  rs_->event_path_list.emplace_back(below_event, slot);
   event_slots_[key] = slot;
   return slot;
 }
@@ -379,7 +379,6 @@ void RuleSetCompiler::compile_scores(const json& list) {
         def_rule.predicate = compile_predicate(*when, rpath + "/when");
         def_rule.points = points->get<double>();
         def.rules.push_back(def_rule);
-        rs_->score_rules.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(def.rules.size() - 1));
       }
     }
     if (auto grades = item.find("grades"); grades != item.end()) {
@@ -492,62 +491,7 @@ void RuleSetCompiler::compile_stages(const json& list) {
       def_rule.stage = pos->second;
       def_rule.predicate = compile_predicate(*when, rpath + "/when");
       def.rules.push_back(def_rule);
-      rs_->stage_rules.emplace_back(static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(def.rules.size() - 1));
     }
-  }
-}
-
-void RuleSetCompiler::build_dispatch(const std::vector<std::uint32_t>& predicate_of_item, DispatchTree* out) {
-  std::vector<StringConstraints> constraints;
-  constraints.reserve(predicate_of_item.size());
-  for (std::uint32_t p : predicate_of_item)
-    constraints.push_back(p == kNoIndex ? StringConstraints{} : rs_->predicates[p].constraints);
-  out->build(constraints);
-}
-
-void RuleSetCompiler::build_tag_schedule() {
-  const std::size_t n = rs_->tags.size();
-  rs_->tag_words = (n + 63) / 64;
-  auto bits = [&]() { return Bits(rs_->tag_words, 0); };
-  rs_->tag_sticky = bits();
-  rs_->tag_all = bits();
-  for (std::size_t k = 0; k < n; ++k) rs_->tag_all[k / 64] |= 1ULL << (k % 64);
-  rs_->tag_reads_event = bits();
-  rs_->tag_event_constrained = bits();
-  rs_->tag_every_event = bits();
-  rs_->tag_time_driven = bits();
-  rs_->tags_by_trait.assign(rs_->traits.size(), {});
-  rs_->tags_by_grade.assign(rs_->scores.size(), {});
-  rs_->tags_by_tag.assign(n, {});
-  rs_->tags_by_stage.assign(rs_->stages.size(), {});
-  std::map<std::string, std::vector<std::uint32_t>> by_name;
-  for (std::uint32_t k = 0; k < n; ++k) {
-    const std::uint64_t bit = 1ULL << (k % 64);
-    const std::size_t w = k / 64;
-    const TagDef& tag = rs_->tags[k];
-    const Predicate& p = rs_->predicates[tag.predicate];
-    const Reads& r = p.reads;
-    const bool reads_event = r.event || r.everything;
-    const bool constrained = reads_event && p.event_names.has_value();
-    if (tag.sticky) rs_->tag_sticky[w] |= bit;
-    if (reads_event) rs_->tag_reads_event[w] |= bit;
-    if (constrained) {
-      rs_->tag_event_constrained[w] |= bit;
-      for (const auto& name : *p.event_names) by_name[name].push_back(k);
-    }
-    if ((reads_event && !constrained) || (!reads_event && !r.score_values.empty())) rs_->tag_every_event[w] |= bit;
-    if (!reads_event && !r.score_values.empty()) rs_->tag_time_driven[w] |= bit;
-    for (auto i : r.traits) rs_->tags_by_trait[i].push_back(k);
-    for (auto i : r.grades) rs_->tags_by_grade[i].push_back(k);
-    for (auto i : r.tags) rs_->tags_by_tag[i].push_back(k);
-    for (auto i : r.stages) rs_->tags_by_stage[i].push_back(k);
-    if (r.user) rs_->tags_by_user.push_back(k);
-  }
-  for (auto& [name, tags] : by_name) {
-    Bits b = bits();
-    for (auto k : tags) b[k / 64] |= 1ULL << (k % 64);
-    rs_->tag_names.insert(name, static_cast<std::uint32_t>(rs_->tag_bits_by_name.size()));
-    rs_->tag_bits_by_name.push_back(std::move(b));
   }
 }
 
@@ -620,26 +564,7 @@ bool RuleSetCompiler::run(const json& doc) {
     std::sort(def.thresholds.begin(), def.thresholds.end());
     def.thresholds.erase(std::unique(def.thresholds.begin(), def.thresholds.end()), def.thresholds.end());
   }
-  for (const auto& p : rs_->predicates) rs_->predicate_root.push_back(p.root);
-  std::vector<std::uint32_t> trait_where;
-  for (const auto& t : rs_->traits) {
-    trait_where.push_back(t.where);
-    rs_->trait_inputs.emplace_back(t.where, t.property);
-  }
-  build_dispatch(trait_where, &rs_->trait_dispatch);
-  std::vector<std::uint32_t> score_preds;
-  for (auto [s, r] : rs_->score_rules) score_preds.push_back(rs_->scores[s].rules[r].predicate);
-  build_dispatch(score_preds, &rs_->score_rule_dispatch);
-  std::vector<std::uint32_t> stage_preds;
-  for (std::uint32_t i = 0; i < rs_->stage_rules.size(); ++i) {
-    auto [s, r] = rs_->stage_rules[i];
-    std::uint32_t p = rs_->stages[s].rules[r].predicate;
-    stage_preds.push_back(p);
-    const Reads& reads = rs_->predicates[p].reads;
-    if (!reads.event && !reads.everything) rs_->stage_rules_without_event.push_back(i);
-  }
-  build_dispatch(stage_preds, &rs_->stage_rule_dispatch);
-  build_tag_schedule();
+  index_rule_set(rs_);
   return true;
 }
 

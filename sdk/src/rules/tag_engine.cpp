@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "rule_program.hpp"
 #include "tag_engine_impl.hpp"
 #include "touchpoint/iso_time.hpp"
 
@@ -440,7 +441,7 @@ TagEngine& TagEngine::operator=(TagEngine&&) noexcept = default;
 
 std::vector<RuleError> TagEngine::load(std::string_view rules_json) {
   std::vector<RuleError> errors;
-  std::unique_ptr<CompiledRuleSet> compiled = compile_rule_set(rules_json, &errors);
+  std::unique_ptr<CompiledRuleSet> compiled = load_rule_text(rules_json, &errors);
   if (!compiled) return errors;
   // Carry the state over through its persisted form: traits and scores whose definition
   // fingerprint is unchanged keep their state, tags and stages that still exist stay.

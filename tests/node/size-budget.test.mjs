@@ -1,0 +1,25 @@
+// The size budget: everything a page loads from dist/ (touchpoint.mjs + touchpoint.wasm), gzip -9.
+// Sizes are deterministic (dist/ is byte-identical for the same sources), so this may be a test.
+// The budget only ever goes down: lower it when a change makes the SDK smaller (docs/sdk.md).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { ROOT } from '../support/collector.mjs';
+
+// Measured for this commit (see the figures in docs/sdk.md "Size"); target 69 KB (70,656 B).
+const PAGE_BUDGET_GZIP_BYTES = 148803;  // 16,902 mjs + 131,901 wasm; was 160,146 before this branch
+const PAGE_FILES = ['touchpoint.mjs', 'touchpoint.wasm'];
+
+test(`what a page loads from dist/ stays within ${PAGE_BUDGET_GZIP_BYTES} B gzip -9`, () => {
+  let total = 0;
+  const parts = [];
+  for (const f of PAGE_FILES) {
+    const bytes = fs.readFileSync(path.join(ROOT, 'dist', f));
+    const gz = zlib.gzipSync(bytes, { level: 9 }).length;
+    total += gz;
+    parts.push(`${f} ${bytes.length} B raw, ${gz} B gzip`);
+  }
+  assert.ok(total <= PAGE_BUDGET_GZIP_BYTES, `${total} B gzip > budget ${PAGE_BUDGET_GZIP_BYTES} B (${parts.join('; ')})`);
+});
