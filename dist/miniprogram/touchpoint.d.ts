@@ -35,6 +35,10 @@ export interface InitOptions {
   consent?: 'pending' | 'granted' | 'denied';
   /** Session ends after this many ms without activity (default 30 min). */
   sessionTimeout?: number;
+  /** Start a new session at local midnight, so per-day reports add up (default false; docs/identity.md). */
+  splitSessionsAtMidnight?: boolean;
+  /** Local UTC offset in minutes east (+480 for China) when the platform context reports none (kiosk, server). */
+  utcOffsetMinutes?: number;
   /** Domain of the tp_anon cookie that shares anonymousId across sub-domains, e.g. ".example.com". */
   cookieDomain?: string;
   /** false: do not write the tp_anon cookie. */
@@ -56,7 +60,9 @@ export interface Touchpoint {
   init(options: InitOptions): Promise<Touchpoint>;
   track(event: string, properties?: Properties): void;
   page(name?: string | Properties, properties?: Properties): void;
-  identify(userId?: string | Properties, traits?: Properties): void;
+  /** `options.userHash`: hex HMAC-SHA256(secret, userId) computed by your backend; a collector run
+   *  with --identity-secret merges the userId into a profile only when it matches. */
+  identify(userId?: string | Properties, traits?: Properties, options?: { userHash?: string }): void;
   reset(): void;
   alias(userId: string, previousId?: string): void;
   /** Super properties: merged under every event's properties (the event's own keys win); persisted. */
