@@ -56,7 +56,9 @@ export interface Touchpoint {
   init(options: InitOptions): Promise<Touchpoint>;
   track(event: string, properties?: Properties): void;
   page(name?: string | Properties, properties?: Properties): void;
-  identify(userId?: string | Properties, traits?: Properties): void;
+  /** `options.userHash`: hex HMAC-SHA256(secret, userId) computed by your backend; a collector run
+   *  with --identity-secret merges the userId into a profile only when it matches. */
+  identify(userId?: string | Properties, traits?: Properties, options?: { userHash?: string }): void;
   reset(): void;
   alias(userId: string, previousId?: string): void;
   /** Super properties: merged under every event's properties (the event's own keys win); persisted. */
