@@ -41,16 +41,16 @@ export function funnelChart(svg, steps, { width = 460, rowHeight = 34 } = {}) {
   reset(svg, width, height);
   if (!steps.length) { svg.append(node('text', { x: 0, y: 16, class: 'muted' }, 'no stage definition in the rules')); return; }
   const max = Math.max(...steps.map((s) => s.reached), 1);
-  const barMax = width - 190;
+  const barMax = width - 160;
   steps.forEach((s, i) => {
     const y = i * rowHeight + 2;
-    const w = Math.max(4, (s.reached / max) * barMax);
+    const w = s.reached ? Math.max(24, (s.reached / max) * barMax) : 0;
     const x = 90 + (barMax - w) / 2;
     svg.append(node('text', { x: 84, y: y + rowHeight * 0.55, 'text-anchor': 'end' }, s.stage));
     svg.append(node('rect', { x, y, width: w, height: rowHeight - 8, rx: 4, fill: PALETTE[i % PALETTE.length], 'data-stage': s.stage }));
-    svg.append(node('text', { x: 90 + barMax / 2, y: y + rowHeight * 0.55, 'text-anchor': 'middle', fill: '#fff', 'font-weight': 600 }, s.reached));
+    svg.append(node('text', { x: 90 + barMax / 2, y: y + rowHeight * 0.55, 'text-anchor': 'middle', fill: s.reached ? '#fff' : '#6b7785', 'font-weight': 600 }, s.reached));
     const conv = s.conversion === null || s.conversion === undefined ? '' : `${Math.round(s.conversion * 100)}%`;
-    svg.append(node('text', { x: 100 + barMax, y: y + rowHeight * 0.55, class: 'muted' }, conv ? `${conv} of previous` : `${s.count} now here`));
+    svg.append(node('text', { x: 96 + barMax, y: y + rowHeight * 0.55, class: 'muted' }, conv ? `${conv} conv.` : 'entry'));
   });
 }
 
@@ -91,6 +91,7 @@ export function treeChart(svg, nodes, { indent = 26, rowHeight = 22, label = (n)
     const text = node('text', { x: x + 10, y: y + 4 }, clip(label(n), 38));
     svg.append(text);
     const extra = [n.channel, n.children ? `${n.children} referred` : ''].filter(Boolean).join(' · ');
-    if (extra) svg.append(node('text', { x: x + 14 + Math.min(38, label(n).length) * 6.2, y: y + 4, class: 'muted' }, extra));
+    // Measured once drawn, so the note never overlaps the label whatever the font.
+    if (extra) svg.append(node('text', { x: x + 18 + text.getComputedTextLength(), y: y + 4, class: 'muted' }, extra));
   });
 }

@@ -185,6 +185,9 @@ async function rollback(id) {
 // ---- start
 
 async function start() {
+  // Visible before the first drawing: text is measured to lay out the tree.
+  $('login').hidden = true;
+  $('board').hidden = false;
   try {
     await refreshSummaries();
     await pollEvents();
@@ -192,8 +195,6 @@ async function start() {
     if (e.status === 401) { sessionStorage.removeItem('tp-admin-token'); showLogin('That token was refused.'); return; }
     throw e;
   }
-  $('login').hidden = true;
-  $('board').hidden = false;
   document.body.dataset.ready = 'true';
   const loop = (fn, ms) => setTimeout(async function tick() { try { await fn(); } catch { /* next round */ } setTimeout(tick, ms); }, ms);
   loop(pollEvents, REFRESH_MS);

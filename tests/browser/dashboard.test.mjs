@@ -85,7 +85,7 @@ describe('operator dashboard', () => {
     const funnel = await page.$$eval('#funnel-chart rect', (rs) => rs.map((r) => r.dataset.stage));
     assert.deepEqual(funnel, ['aware', 'interested', 'trying', 'bought', 'loyal']);
     const funnelText = await page.textContent('#funnel-chart');
-    assert.match(funnelText, /% of previous/);
+    assert.match(funnelText, /\d+% conv\./);
     // Tags and grades.
     assert.match(await page.textContent('#tag-chart'), /buyer/);
     assert.match(await page.textContent('#grade-chart'), /lead: [ABC]/);
