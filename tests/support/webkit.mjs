@@ -86,7 +86,7 @@ export async function launchWebKit() {
   // If the test process ends without close() (a throw, a test-runner timeout's SIGTERM, ^C), do
   // not leave a display or a browser behind; a signal still ends the process, as puppeteer does.
   const onExit = () => { for (const c of children) { try { process.kill(-c.pid, 'SIGKILL'); } catch { /* gone */ } } };
-  const onSignal = (signal) => { onExit(); process.exit(128 + (os.constants.signals[signal] || 1)); };
+  const onSignal = (signal) => { onExit(); fs.rmSync(home, { recursive: true, force: true }); process.exit(128 + (os.constants.signals[signal] || 1)); };
   process.on('exit', onExit);
   for (const sig of SIGNALS) process.on(sig, onSignal);
   let base;
