@@ -33,6 +33,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     text = std::move(out);
   }
   ParsedBatch parsed;
-  (void)parse_batch(std::move(text), &parsed);
+  (void)parse_batch(std::move(text), BatchLimits{}, &parsed);
   return 0;
 }

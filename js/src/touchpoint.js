@@ -525,14 +525,13 @@ export class Touchpoint {
   // Starts the conditional GET of the rules; never rejects (a failure resolves to {error}).
   _requestRules() {
     const url = this._opts.rulesUrl || `${this._endpoint}/v1/rules?writeKey=${encodeURIComponent(this._opts.writeKey)}`;
-    const cached = this._readCachedRules();
-    try {
+    // A platform whose storage preloads asynchronously (mini-programs) is read only once ready().
+    const ready = typeof this._platform.ready === 'function' ? Promise.resolve(this._platform.ready()) : Promise.resolve();
+    return ready.then(() => {
+      const cached = this._readCachedRules();
       // The platform fetches ({status, etag, body}): mini-programs have wx.request, not fetch.
-      return Promise.resolve(this._platform.fetchRules(url, cached && cached.etag ? cached.etag : ''))
-        .then((res) => ({ res }), (error) => ({ error }));
-    } catch (error) {
-      return Promise.resolve({ error });
-    }
+      return this._platform.fetchRules(url, cached && cached.etag ? cached.etag : '');
+    }).then((res) => ({ res }), (error) => ({ error }));
   }
 
   async _fetchRules(request) {
