@@ -108,6 +108,10 @@ void ConnectionReactor::answer_and_linger(int fd, int status, const char* code, 
   Connection c;
   c.lingering = true;
   c.first_byte_at = c.idle_since = Clock::now();
+  watch_locked(fd, std::move(c));
+}
+
+void ConnectionReactor::watch_locked(int fd, Connection c) {
   connections_[fd] = std::move(c);
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLRDHUP;
@@ -156,14 +160,7 @@ void ConnectionReactor::park(int fd, std::string bytes) {
   c.receiving = !bytes.empty();
   c.first_byte_at = c.idle_since;
   c.bytes = std::move(bytes);
-  connections_.emplace(fd, std::move(c));
-  epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLRDHUP;
-  ev.data.fd = fd;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
-    connections_.erase(fd);
-    ::close(fd);
-  }
+  watch_locked(fd, std::move(c));
 }
 
 void ConnectionReactor::sweep(Clock::time_point now) {

@@ -71,6 +71,7 @@ class ConnectionReactor {
   // before the client reads it (nginx's lingering_close, for the same reason).
   void answer_and_linger(int fd, int status, const char* code, const char* message);
   void close_locked(int fd);  // mutex_ held
+  void watch_locked(int fd, Connection c);  // mutex_ held: track fd and add it to epoll (closed on failure)
   void sweep(std::chrono::steady_clock::time_point now);
 
   ReactorLimits limits_;

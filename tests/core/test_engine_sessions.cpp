@@ -3,11 +3,14 @@
 // test_session_tracker.cpp).
 #include <doctest/doctest.h>
 
+#include "engine_test_support.hpp"
 #include "touchpoint/engine.hpp"
 #include "touchpoint/iso_time.hpp"
 
 using namespace touchpoint;
 using nlohmann::json;
+using touchpoint::test::drain;
+using touchpoint::test::named;
 
 namespace {
 
@@ -29,42 +32,15 @@ std::string ctx(const std::string& url, std::optional<int> offset = std::nullopt
   return json{{"type", "context"}, {"context", c}}.dump() + "\n";
 }
 
-std::string track(const std::string& name, std::int64_t ts) { return "t\t" + std::to_string(ts) + "\t" + json(name).dump() + "\t{}\n"; }
+std::string track(const std::string& name, std::int64_t ts) { return test::track_line(name, ts); }
 std::string page(std::int64_t ts) { return json{{"type", "page"}, {"name", "p"}, {"ts", ts}}.dump() + "\n"; }
 
-json drain(Engine& e, std::int64_t now) {
-  json all = json::array();
-  json o = json::parse(e.flush(now, true, 1 << 30).to_json());
-  for (const auto& s : o["send"]) {
-    const json body = json::parse(e.batch_body(s["id"].get<std::uint64_t>()));
-    for (const auto& ev : body["batch"]) all.push_back(ev);
-  }
-  return all;
-}
-
 // drain() plus a 200 for every batch: the queue is empty afterwards (snapshots hold nothing old).
-json drain_delivered(Engine& e, std::int64_t now) {
-  json all = json::array();
-  json o = json::parse(e.flush(now, true, 1 << 30).to_json());
-  for (const auto& s : o["send"]) {
-    const auto id = s["id"].get<std::uint64_t>();
-    const json body = json::parse(e.batch_body(id));  // bound: iterating a temporary's member dangles
-    for (const auto& ev : body["batch"]) all.push_back(ev);
-    e.delivered(id, 200, 0, "{}", now);
-  }
-  return all;
-}
+json drain_delivered(Engine& e, std::int64_t now) { return drain(e, now, true); }
 
 std::vector<std::string> names(const json& events) {
   std::vector<std::string> out;
   for (const auto& ev : events) out.push_back(ev.value("event", ev.value("type", "")));
-  return out;
-}
-
-json named(const json& events, const std::string& name) {
-  json out = json::array();
-  for (const auto& ev : events)
-    if (ev.value("event", "") == name) out.push_back(ev);
   return out;
 }
 

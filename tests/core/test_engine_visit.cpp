@@ -2,10 +2,13 @@
 // events carry them (the classes themselves have their own tests).
 #include <doctest/doctest.h>
 
+#include "engine_test_support.hpp"
 #include "touchpoint/engine.hpp"
 
 using namespace touchpoint;
 using nlohmann::json;
+using touchpoint::test::drain;
+using touchpoint::test::named;
 
 namespace {
 
@@ -23,25 +26,7 @@ std::string page_ctx(const std::string& url, const std::string& referrer = "") {
 }
 
 std::string track(const std::string& name, std::int64_t ts, const std::string& props = "{}") {
-  return "t\t" + std::to_string(ts) + "\t" + json(name).dump() + "\t" + props + "\n";
-}
-
-// Everything queued so far, oldest first.
-json drain(Engine& e, std::int64_t now) {
-  json all = json::array();
-  json o = json::parse(e.flush(now, true, 1 << 30).to_json());
-  for (const auto& s : o["send"]) {
-    const json body = json::parse(e.batch_body(s["id"].get<std::uint64_t>()));
-    for (const auto& ev : body["batch"]) all.push_back(ev);
-  }
-  return all;
-}
-
-json named(const json& events, const std::string& name) {
-  json out = json::array();
-  for (const auto& ev : events)
-    if (ev.value("event", "") == name) out.push_back(ev);
-  return out;
+  return test::track_line(name, ts, props);
 }
 
 constexpr std::int64_t kMin = 60 * 1000;
