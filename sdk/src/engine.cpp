@@ -258,6 +258,10 @@ void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, 
       add_error(out, index, {"webview_id_invalid", "/context/page/url", ja::get_string(e, "param") + ": " + ja::get_string(e, "message")});
     if (!obs.utc_offset_error.empty()) add_error(out, index, {"context_invalid", "/context/utcOffsetMinutes", obs.utc_offset_error});
     if (!obs.replace_url.empty()) out.replace_url = obs.replace_url;
+    if (obs.session_ended) {
+      if (consent_.state() == Consent::kGranted) push_session_end(*obs.session_ended, out);
+      else out.log.push_back("session " + obs.session_ended->session_id + " ended by a web-view session; no session_end: consent is " + to_string(consent_.state()));
+    }
     if (obs.landing) {
       json landed = {{"type", "track"}, {"event", "share_landed"}, {"properties", visit_.referral().landed_properties(*obs.landing)}};
       admit(std::move(landed), t, out);

@@ -207,6 +207,10 @@ WebviewAdoption Identity::from_webview_url(std::string_view page_url) {
     if (!set_external_id(kind, *v, &why)) refuse(param, why);
     else out.adopted.emplace_back(param);
   }
+  if (const std::string* sid = url::find(params, kWebviewSessionParam); sid && !sid->empty()) {
+    out.session_id = *sid;
+    out.adopted.emplace_back(kWebviewSessionParam);  // stripped from the URL whether or not it is valid
+  }
   return out;
 }
 

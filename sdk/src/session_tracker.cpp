@@ -21,7 +21,7 @@ bool is_campaign_key(std::string_view s) {
   return true;
 }
 
-bool is_session_id(const std::string& s) {
+bool is_session_id(std::string_view s) {
   if (s.size() != 16) return false;
   for (char c : s)
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
@@ -82,6 +82,7 @@ const char* to_string(SessionEndReason reason) {
     case SessionEndReason::kClockSkew: return "clock_skew";
     case SessionEndReason::kMidnight: return "midnight";
     case SessionEndReason::kReset: return "reset";
+    case SessionEndReason::kAdopted: return "adopted";
     case SessionEndReason::kTimeout: break;
   }
   return "timeout";
@@ -177,6 +178,28 @@ std::optional<SessionEnd> SessionTracker::end(std::int64_t now_ms, SessionEndRea
   ended_ = true;
   last_ms_ = std::max(last_ms_, now_ms);
   return summary(reason, last_ms_);
+}
+
+bool SessionTracker::adopt(std::string_view id, const SessionActivity& a, std::optional<SessionEnd>* ended,
+                           std::string* error) {
+  if (ended) ended->reset();
+  if (!is_session_id(id)) {
+    if (error) *error = "a session id is 16 lowercase hex digits";
+    return false;
+  }
+  if (id == id_ && !ended_) return true;
+  // The session open here ends first (as a timeout if it had already timed out).
+  if (std::optional<SessionEnd> previous = end(a.now_ms, SessionEndReason::kAdopted); previous && ended) *ended = previous;
+  id_.assign(id);
+  ++count_;
+  started_ms_ = a.now_ms;
+  last_ms_ = a.now_ms;
+  campaign_.assign(is_campaign_key(a.campaign_key) ? a.campaign_key : std::string_view());
+  events_ = 0;  // this page's events count from here; the mini-program counted its own
+  pages_ = 0;
+  day_ = local_day(a.now_ms, a.utc_offset_minutes);
+  ended_ = false;
+  return true;
 }
 
 std::optional<std::int64_t> SessionTracker::end_due_at() const {

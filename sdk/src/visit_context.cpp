@@ -55,6 +55,15 @@ PageObservation VisitContext::update(const json& patch, std::int64_t t) {
     last_url_ = obs.replace_url;
   }
   obs.touch = attribution_.observe(url, referrer, t);
+  // After attribution: the adopted session carries this page's campaign, so it does not restart.
+  if (!adoption.session_id.empty()) {
+    std::string why;
+    if (session_.adopt(adoption.session_id, SessionActivity{t, attribution_.campaign_key(), false, utc_offset_},
+                       &obs.session_ended, &why))
+      dirty_ = true;
+    else
+      obs.adoption_errors.push_back({{"param", std::string(kWebviewSessionParam)}, {"message", why}});
+  }
   std::vector<std::string> own = {identity_.anonymous_id()};
   if (!identity_.user_id().empty()) own.push_back(identity_.user_id());
   obs.landing = referral_.observe(url, t, own);

@@ -157,3 +157,48 @@ TEST_CASE("visit: a shared-cookie anonymousId is adopted when nothing is stored;
   CHECK(r.visit_summary()["campaign"]["store_id"] == "SH-01");
   CHECK(r.visit_summary()["session"]["number"] == 1);
 }
+
+TEST_CASE("visit: a web-view's tp_sid continues the mini-program's session; the one open here ends first") {
+  Engine e(cfg());
+  e.ingest(page_ctx("https://h5.example/") + track("before", 1000), 1000);
+  const std::string own = e.visit_summary()["session"]["id"];
+  const std::string mp_session = "00aa11bb22cc33dd";
+  json o = json::parse(e.ingest(page_ctx("https://h5.example/p?tp_anon=1b4e28ba-2fa1-41d2-883f-0016d3cca427&tp_sid=" + mp_session + "&sku=1") +
+                                    track("inside", 2000) + track("later", 3000),
+                                2000).to_json());
+  CHECK(o["errors"].empty());
+  CHECK(o["replaceUrl"] == "https://h5.example/p?sku=1");
+  CHECK(e.visit_summary()["session"]["id"] == mp_session);
+  json ev = drain(e, 4000);
+  json ends = named(ev, "session_end");
+  REQUIRE(ends.size() == 1);
+  CHECK(ends[0]["properties"]["session_id"] == own);
+  CHECK(ends[0]["properties"]["reason"] == "adopted");
+  json starts = named(ev, "session_start");
+  REQUIRE(starts.size() == 1);  // only this page's own first session: the adopted one started in the mini-program
+  CHECK(starts[0]["context"]["session"]["id"] == own);
+  CHECK(named(ev, "inside")[0]["context"]["session"]["id"] == mp_session);
+  CHECK(named(ev, "later")[0]["context"]["session"]["id"] == mp_session);
+  // The same id again (the web-view reloaded with its src) changes nothing.
+  o = json::parse(e.ingest(page_ctx("https://h5.example/q?tp_sid=" + mp_session) + track("again", 4000), 4000).to_json());
+  ev = drain(e, 5000);
+  CHECK(named(ev, "session_end").empty());
+  CHECK(named(ev, "again")[0]["context"]["session"]["id"] == mp_session);
+  // A session id that is not one is refused, stripped from the URL, and the session goes on.
+  o = json::parse(e.ingest(page_ctx("https://h5.example/r?tp_sid=not-a-session") + track("bad", 5000), 5000).to_json());
+  REQUIRE(o["errors"].size() == 1);
+  CHECK(o["errors"][0]["code"] == "webview_id_invalid");
+  CHECK(o["replaceUrl"] == "https://h5.example/r");
+  CHECK(e.visit_summary()["session"]["id"] == mp_session);
+}
+
+TEST_CASE("visit: an adopted session times out like any other and survives a snapshot") {
+  Engine e(cfg());
+  e.ingest(page_ctx("https://h5.example/?tp_sid=0123456789abcdef") + track("a", 10), 10);
+  CHECK(e.visit_summary()["session"]["id"] == "0123456789abcdef");
+  Engine r(cfg());
+  r.restore(e.snapshot(), 20);
+  CHECK(r.visit_summary()["session"]["id"] == "0123456789abcdef");
+  r.ingest(track("b", 20 + 31 * kMin), 20 + 31 * kMin);
+  CHECK(r.visit_summary()["session"]["id"] != "0123456789abcdef");
+}

@@ -530,3 +530,26 @@ TEST_CASE("utc offsets: integers within ±18:00 only; session_end serialises its
                   {"properties", {{"session_id", "00000000000000ab"}, {"session_number", 3}, {"reason", "midnight"},
                                   {"started_at", "2024-11-22T10:20:00.000Z"}, {"duration_ms", 90000}, {"events", 7}, {"pages", 2}}}});
 }
+
+TEST_CASE("session tracker: adopt() takes a session id from elsewhere and ends the open one") {
+  SessionTracker s;
+  std::optional<SessionEnd> ended;
+  std::string why;
+  CHECK_FALSE(s.adopt("XYZ", SessionActivity{0, ""}, &ended, &why));
+  CHECK(!why.empty());
+  CHECK(s.session_id().empty());
+  REQUIRE(s.adopt("0123456789abcdef", SessionActivity{1000, ""}, &ended, &why));
+  CHECK_FALSE(ended);  // nothing was open
+  CHECK(s.session_id() == "0123456789abcdef");
+  CHECK(s.session_number() == 1);
+  CHECK_FALSE(s.touch(SessionActivity{2000, ""}, 7).is_new);  // continues: no session_start
+  REQUIRE(s.adopt("fedcba9876543210", SessionActivity{3000, ""}, &ended, &why));
+  REQUIRE(ended);
+  CHECK(ended->session_id == "0123456789abcdef");
+  CHECK(ended->reason == SessionEndReason::kAdopted);
+  CHECK(std::string(to_string(ended->reason)) == "adopted");
+  CHECK(s.session_number() == 2);
+  REQUIRE(s.adopt("fedcba9876543210", SessionActivity{4000, ""}, &ended, &why));
+  CHECK_FALSE(ended);  // the same id: nothing changes
+  CHECK(s.session_number() == 2);
+}

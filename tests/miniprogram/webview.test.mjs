@@ -1,5 +1,6 @@
 // The web-view round trip: the mini-program's webviewUrl opens the H5 shop (examples/h5) in
-// headless Chromium with a WeChat mini-program UA; both sides' events land under one anonymousId,
+// headless Chromium with a WeChat mini-program UA; both sides' events land under one anonymousId
+// and one session,
 // the H5 side says it runs in a mini-program web-view, and the ids leave its address bar.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,6 +34,9 @@ test('mini-program -> <web-view> H5 shop: one anonymousId, one profile, the web-
   assert.equal(app.currentPage.route, 'pages/shop/shop');
   const src = app.currentPage.data.src;
   const anon = tp.anonymousId();
+  const mpSession = tp.visit().session.id;
+  assert.match(mpSession, /^[0-9a-f]{16}$/);
+  assert.ok(src.includes(`tp_sid=${mpSession}`), src);
   assert.ok(src.startsWith(`${collector.url}/examples/h5/index.html?tp_anon=${anon}&tp_openid=`), src);
 
   const context = await chrome.browser.newContext({ userAgent: WEBVIEW_UA });
@@ -42,6 +46,7 @@ test('mini-program -> <web-view> H5 shop: one anonymousId, one profile, the web-
   await page.goto(src);
   assert.equal(await page.evaluate(() => window.touchpointReady), true);
   assert.equal(await page.evaluate(() => window.touchpoint.anonymousId()), anon);
+  assert.equal(await page.evaluate(() => window.touchpoint.visit().session.id), mpSession, 'one session chain');
   assert.equal(new URL(page.url()).search, '', 'the ids left the address bar');
   // ...and one in the H5 shop.
   await page.evaluate(async () => { window.touchpoint.track('product_view', { sku: 'A-1001', category: 'health', price: 129.5 }); await window.touchpoint.flush(); });
@@ -57,9 +62,11 @@ test('mini-program -> <web-view> H5 shop: one anonymousId, one profile, the web-
   const mp = events.filter((e) => e.context.miniprogram && e.context.miniprogram.platform === 'wechat');
   assert.ok(mp.some((e) => e.event === 'app_launch'));
   assert.ok(h5.length >= 2, 'page view and product_view from the H5 shop');
+  assert.ok(!h5.some((e) => e.event === 'session_start'), 'the H5 page continues the session: no session_start of its own');
   for (const e of h5) {
+    assert.equal(e.context.session.id, mpSession, `${e.event} carries the mini-program's session`);
     assert.deepEqual(e.context.miniprogram, { webview: true });
-    assert.ok(!/tp_anon|tp_openid/.test(e.context.page.url), e.context.page.url);
+    assert.ok(!/tp_anon|tp_openid|tp_sid/.test(e.context.page.url), e.context.page.url);
   }
   assert.ok(h5.some((e) => (e.context.externalIds || []).some((x) => x.type === 'wechat_openid' && x.id === 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o')), 'the openid travelled too');
   // One profile from both sides.

@@ -4,7 +4,8 @@
 // parameters: Identity::from_webview_url / strip_webview_params (sdk/include/touchpoint/identity.hpp,
 // kWebview*Param; docs/identity.md "Web-view URL parameters").
 const PARAMS = { anonymousId: 'tp_anon', userId: 'tp_uid', wechat_openid: 'tp_openid', wechat_unionid: 'tp_unionid', wechat_appid: 'tp_appid' };
-const ALL = Object.values(PARAMS);
+const SESSION_PARAM = 'tp_sid'; // the H5 page continues this session (kWebviewSessionParam)
+const ALL = [...Object.values(PARAMS), SESSION_PARAM];
 
 const enc = encodeURIComponent;
 
@@ -14,7 +15,7 @@ function segmentKey(seg) {
   try { return decodeURIComponent(k.replace(/\+/g, ' ')); } catch (e) { return k; }
 }
 
-// visit: the shell's visit() ({anonymousId, userId, externalIds:[{id,type}]}). Earlier id
+// visit: the shell's visit() ({anonymousId, userId, externalIds:[{id,type}], session:{id}}). Earlier id
 // parameters are replaced; the rest of the URL, fragment included, stays byte for byte.
 export function decorateWebviewUrl(url, visit) {
   const ids = [];
@@ -22,6 +23,7 @@ export function decorateWebviewUrl(url, visit) {
   if (visit && visit.userId) ids.push([PARAMS.userId, visit.userId]);
   for (const e of (visit && Array.isArray(visit.externalIds) ? visit.externalIds : []))
     if (e && PARAMS[e.type] && e.id) ids.push([PARAMS[e.type], e.id]);
+  if (visit && visit.session && typeof visit.session.id === 'string' && visit.session.id) ids.push([SESSION_PARAM, visit.session.id]);
   const h = url.indexOf('#');
   const base = h < 0 ? url : url.slice(0, h);
   const frag = h < 0 ? '' : url.slice(h);

@@ -28,9 +28,11 @@ constexpr std::string_view kWebviewUserIdParam = "tp_uid";
 constexpr std::string_view kWebviewOpenIdParam = "tp_openid";
 constexpr std::string_view kWebviewUnionIdParam = "tp_unionid";
 constexpr std::string_view kWebviewAppIdParam = "tp_appid";
-constexpr std::array<std::string_view, 5> kWebviewParams = {kWebviewAnonymousIdParam, kWebviewUserIdParam,
+// The mini-program's session id: the H5 page continues that session (one session chain).
+constexpr std::string_view kWebviewSessionParam = "tp_sid";
+constexpr std::array<std::string_view, 6> kWebviewParams = {kWebviewAnonymousIdParam, kWebviewUserIdParam,
                                                             kWebviewOpenIdParam, kWebviewUnionIdParam,
-                                                            kWebviewAppIdParam};
+                                                            kWebviewAppIdParam, kWebviewSessionParam};
 
 // `url` without the web-view identity parameters, for history.replaceState() after adoption: they
 // must not stay in the address bar where a share would copy them to someone else.
@@ -50,6 +52,7 @@ struct WebviewAdoption {
   nlohmann::json errors = nlohmann::json::array();  // [{"param","message"}] for refused values
   std::string previous_anonymous_id;         // set when tp_anon replaced a different anonymousId
   bool user_changed = false;                 // tp_uid replaced a different userId
+  std::string session_id;                    // tp_sid as given: the session tracker judges and adopts it
 };
 
 class Identity {

@@ -50,8 +50,9 @@ enum class SessionStart { kNone, kFirst, kTimeout, kCampaign, kClockSkew, kMidni
 const char* to_string(SessionStart reason);  // "none", "first", "timeout", "campaign", "clock_skew", "midnight"
 
 // Why a session ended.
-enum class SessionEndReason { kTimeout, kCampaign, kClockSkew, kMidnight, kReset };
-const char* to_string(SessionEndReason reason);  // "timeout", "campaign", "clock_skew", "midnight", "reset"
+enum class SessionEndReason { kTimeout, kCampaign, kClockSkew, kMidnight, kReset, kAdopted };
+// "timeout", "campaign", "clock_skew", "midnight", "reset", "adopted"
+const char* to_string(SessionEndReason reason);
 
 // One event as the session sees it.
 struct SessionActivity {
@@ -127,6 +128,12 @@ class SessionTracker {
   bool ended() const { return ended_; }
   std::int64_t timeout_ms() const { return timeout_ms_; }
   bool splits_at_local_midnight() const { return split_at_midnight_; }
+
+  // Continues the session `id` started elsewhere (a mini-program opening this page in a web-view),
+  // from `activity` on. A different session still open here ends (reason "adopted") and its summary
+  // is returned; the same id changes nothing. An id that is not a session id is refused: false,
+  // *error set, nothing changed.
+  bool adopt(std::string_view id, const SessionActivity& activity, std::optional<SessionEnd>* ended, std::string* error);
 
   // Forgets the current session and the count (reset(), consent denied: wipe).
   void clear();

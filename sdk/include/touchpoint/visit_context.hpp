@@ -23,6 +23,7 @@ struct PageObservation {
   std::string replace_url;                     // URL without adopted web-view ids ("" = unchanged)
   nlohmann::json adoption_errors = nlohmann::json::array();
   std::string utc_offset_error;                // utcOffsetMinutes was not a valid offset (ignored)
+  std::optional<SessionEnd> session_ended;     // the session open here ended: a web-view's tp_sid was adopted
 };
 
 class VisitContext {
