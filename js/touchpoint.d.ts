@@ -102,7 +102,7 @@ export interface Touchpoint {
   on(name: 'stage', cb: (e: { changes: unknown[]; stages: Record<string, string> }) => void): () => void;
   on(name: 'rules', cb: (e: { version: string; source: 'cache' | 'backend' }) => void): () => void;
   on(name: 'delivery', cb: (e: { batch: number; events: number; status: number }) => void): () => void;
-  /** A visit ended (endVisit() or kiosk idle); fired once the core has reset the visitor. */
+  /** A visit ended (endVisit() or kiosk idle); fired once the core has reset the visitor (not for an endVisit() made before init()). */
   on(name: 'visit_end', cb: (e: { reason: 'idle' | 'api'; previousAnonymousId: string | null; anonymousId: string | null }) => void): () => void;
   on(name: 'error', cb: (e: TouchpointError) => void): () => void;
   off(name: string, cb: (...args: any[]) => void): void;

@@ -133,7 +133,7 @@ TEST_CASE("kiosk end_visit: visit_end carries the old ids and the visit; everyth
                call({{"type", "register"}, {"properties", {{"screen_lang", "zh"}}}}) +
                call({{"type", "external_id"}, {"kind", "openid"}, {"value", "oABCDEFGHIJKLMNOPQRSTUVWXYZ1"}}) +
                test::track_line("product_view", kT0 + kMin),
-           kT0 + kMin);
+           kT0);
   const std::string old_anon = e.anonymous_id();
   CHECK(e.tag_engine().tags() == json::array({"browser"}));
   CHECK(e.tag_engine().stages()["lifecycle"] == "interested");
@@ -182,7 +182,9 @@ TEST_CASE("kiosk end_visit: visit_end carries the old ids and the visit; everyth
   // The next customer: a new visitor, a new session (number 1), nothing inherited.
   e.ingest(test::track_line("hello", kT0 + 6 * kMin), kT0 + 6 * kMin);
   json after = drain(e, kT0 + 6 * kMin);
-  REQUIRE(names(after) == std::vector<std::string>{"session_start", "hello"});
+  // tags_changed: the new customer enters the lifecycle at "aware" again (the leaver was "interested").
+  REQUIRE(names(after) == std::vector<std::string>{"session_start", "hello", "tags_changed"});
+  CHECK(after[2]["properties"]["stages"][0]["to"] == "aware");
   for (const auto& event : after) {
     CHECK(event["anonymousId"] == e.anonymous_id());
     CHECK(event["userId"].is_null());
