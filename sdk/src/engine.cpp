@@ -423,6 +423,9 @@ void Engine::end_visit(VisitEndReason reason, std::int64_t t, Output& out) {
                       (started ? "no visit_end: consent is " + std::string(to_string(consent_.state())) : "no visit in progress"));
   }
   forget_visitor(out);
+  // The next customer is the store's from now on: whatever they send first (even a time-driven
+  // tags_changed before their first event) is credited to it.
+  if (config_.kiosk) visit_.adopt_touch(config_.kiosk->touch(t));
 }
 
 // reset() and end_visit: a new anonymous visitor, nothing of the old one kept (ids, traits, super

@@ -102,9 +102,11 @@ TEST_CASE("kiosk: deviceId and storeId ride in every event's context; the store 
     CHECK(event["context"]["first_touch"]["source"] == "kiosk");
     CHECK(event["context"]["campaign"]["medium"] == "in_store");
   }
-  // Each visitor's touch is their own, stamped when they started.
+  // Each visitor's touch is their own: stamped with the first visitor's first event, and for the
+  // next ones with the end of the visit before (the screen was free for them from then on).
   CHECK(ev[1]["context"]["first_touch"]["timestamp_ms"] == kT0);
-  CHECK(ev[6]["context"]["first_touch"]["timestamp_ms"] == kT0 + 4 * kMin);
+  CHECK(ev[6]["context"]["first_touch"]["timestamp_ms"] == kT0 + 3 * kMin);
+  CHECK(e.visit_summary()["first_touch"]["store_id"] == "store-sh-01");
   // Without kiosk mode there is no kiosk context and no invented touch.
   Engine plain(cfg(false));
   plain.ingest(ctx("https://shop.example/") + test::track_line("x", kT0), kT0);
@@ -154,8 +156,8 @@ TEST_CASE("kiosk end_visit: visit_end carries the old ids and the visit; everyth
   CHECK(e.user_id().empty());
   json v = e.visit_summary();
   CHECK(v["session"].is_null());
-  CHECK_FALSE(v.contains("campaign"));
-  CHECK_FALSE(v.contains("first_touch"));
+  CHECK(v["first_touch"]["source"] == "kiosk");  // the leaver's referral touch is gone: the store's
+  CHECK(v["first_touch"]["timestamp_ms"] == kT0 + 5 * kMin);
   CHECK_FALSE(v.contains("referral"));
   CHECK(v["externalIds"].empty());
   CHECK(v["superProperties"].empty());
