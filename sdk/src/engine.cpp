@@ -685,9 +685,7 @@ json Engine::stats() const {
           {"batches", queue_.batch_count()}, {"inFlight", in_flight}, {"dropped", queue_.dropped_total().to_json()},
           {"anonymousId", anonymous_id()}, {"userId", user_id().empty() ? json(nullptr) : json(user_id())},
           {"consent", to_string(consent_.state())}, {"consentHeld", consent_.held_events()},
-          {"kiosk", config_.kiosk ? json{{"deviceId", config_.kiosk->device_id}, {"storeId", config_.kiosk->store_id},
-                                         {"idleResetMs", config_.kiosk->idle_reset_ms}}
-                                  : json(nullptr)}};
+          {"kiosk", config_.kiosk ? config_.kiosk->context(true) : json(nullptr)}};
 }
 
 std::string Engine::snapshot() const {

@@ -1,34 +1,12 @@
 #include "touchpoint/kiosk.hpp"
 
+#include "touchpoint/identity.hpp"
 #include "touchpoint/json_access.hpp"
 
 namespace touchpoint {
 
 using nlohmann::json;
 namespace ja = json_access;
-
-namespace {
-
-// A device or store id: a string of 1..kMaxKioskIdBytes bytes of UTF-8 without control characters
-// (it is a dashboard key and a column value, never free text). "" when fine, else why not.
-std::string id_problem(const json* v, const char* name) {
-  const std::string what = std::string("kiosk.") + name;
-  if (!v || v->is_null()) return what + " is required (a string naming the " + (name[0] == 'd' ? "screen" : "store") + ")";
-  if (!v->is_string()) return what + " must be a string";
-  const std::string& s = v->get_ref<const std::string&>();
-  if (s.empty()) return what + " must not be empty";
-  if (s.size() > kMaxKioskIdBytes)
-    return what + " is " + std::to_string(s.size()) + " bytes; the limit is " + std::to_string(kMaxKioskIdBytes);
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7F) return what + " contains a control character";
-  }
-  std::string copy(s);
-  if (repair_utf8(copy)) return what + " is not valid UTF-8";
-  return "";
-}
-
-}  // namespace
 
 const char* to_string(VisitEndReason reason) { return reason == VisitEndReason::kIdle ? "idle" : "api"; }
 
@@ -47,8 +25,11 @@ std::optional<KioskConfig> KioskConfig::from_json(const json& o, ValidationError
   KioskConfig k;
   for (const char* name : {"deviceId", "storeId"}) {
     const json* v = ja::find(o, name);
-    if (std::string why = id_problem(v, name); !why.empty()) return fail(std::string("/") + name, why);
-    (name[0] == 'd' ? k.device_id : k.store_id) = v->get<std::string>();
+    const std::string what = std::string("kiosk.") + name;
+    if (!v || !v->is_string()) return fail(std::string("/") + name, what + " must be a string (required)");
+    std::string why;
+    if (!valid_id(v->get_ref<const std::string&>(), what.c_str(), &why)) return fail(std::string("/") + name, why);
+    (name[0] == 'd' ? k.device_id : k.store_id) = v->get_ref<const std::string&>();
   }
   if (const json* v = ja::find(o, "idleResetMs"); v && !v->is_null()) {
     if (!v->is_number_integer() || v->get<std::int64_t>() < kMinKioskIdleResetMs || v->get<std::int64_t>() > kMaxKioskIdleResetMs)
@@ -59,7 +40,11 @@ std::optional<KioskConfig> KioskConfig::from_json(const json& o, ValidationError
   return k;
 }
 
-json KioskConfig::context() const { return {{"deviceId", device_id}, {"storeId", store_id}}; }
+json KioskConfig::context(bool with_idle) const {
+  json j = {{"deviceId", device_id}, {"storeId", store_id}};
+  if (with_idle) j["idleResetMs"] = idle_reset_ms;
+  return j;
+}
 
 CampaignTouch KioskConfig::touch(std::int64_t t) const {
   CampaignTouch c;

@@ -76,7 +76,7 @@ TEST_CASE("kiosk: options — deviceId and storeId required strings, idleResetMs
 
   CHECK(options_error({{"kiosk", true}})["field"] == "/kiosk");
   CHECK(options_error({{"kiosk", {{"storeId", "s"}}}})["field"] == "/kiosk/deviceId");
-  CHECK(options_error({{"kiosk", {{"deviceId", 7}, {"storeId", "s"}}}})["message"] == "kiosk.deviceId must be a string");
+  CHECK(options_error({{"kiosk", {{"deviceId", 7}, {"storeId", "s"}}}})["message"] == "kiosk.deviceId must be a string (required)");
   CHECK(options_error({{"kiosk", {{"deviceId", "d"}, {"storeId", ""}}}})["field"] == "/kiosk/storeId");
   json huge = options_error({{"kiosk", {{"deviceId", "d"}, {"storeId", std::string(100000, 'x')}}}});
   CHECK(huge["code"] == "option_invalid");

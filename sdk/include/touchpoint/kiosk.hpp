@@ -21,8 +21,6 @@ namespace touchpoint {
 constexpr std::int64_t kMinKioskIdleResetMs = 10 * 1000;
 constexpr std::int64_t kMaxKioskIdleResetMs = 24 * 60 * 60 * 1000;
 constexpr std::int64_t kDefaultKioskIdleResetMs = 2 * 60 * 1000;  // two minutes, as most retail kiosk suites
-// deviceId / storeId: what the campaign fields allow (kMaxCampaignValueBytes, Mixpanel's 255 B).
-constexpr std::size_t kMaxKioskIdBytes = kMaxCampaignValueBytes;
 
 // Why a visit ended: the shell's idle timer, or the page's touchpoint.endVisit().
 enum class VisitEndReason { kIdle, kApi };
@@ -35,11 +33,11 @@ struct KioskConfig {
   std::int64_t idle_reset_ms = kDefaultKioskIdleResetMs;
 
   // Reads the init option kiosk: {idleResetMs?, deviceId, storeId}. deviceId and storeId are
-  // required strings of 1..kMaxKioskIdBytes bytes of UTF-8 without control characters; idleResetMs
+  // required ids (valid_id in identity.hpp: 1..255 bytes of UTF-8, no control characters); idleResetMs
   // an integer in [kMinKioskIdleResetMs, kMaxKioskIdleResetMs]. nullopt and *error otherwise.
   static std::optional<KioskConfig> from_json(const nlohmann::json& options, ValidationError* error);
-  // {"deviceId","storeId"}: context.kiosk of every event.
-  nlohmann::json context() const;
+  // {"deviceId","storeId"}: context.kiosk of every event (with idleResetMs: the shell's stats).
+  nlohmann::json context(bool with_idle = false) const;
   // The touch a kiosk visitor starts with: source "kiosk", medium "in_store", store_id, at `t`.
   CampaignTouch touch(std::int64_t t) const;
 };
