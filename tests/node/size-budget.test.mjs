@@ -9,7 +9,7 @@ import zlib from 'node:zlib';
 import { ROOT } from '../support/collector.mjs';
 
 // Measured for this commit (see the figures in docs/sdk.md "Size"); target 69 KB (70,656 B).
-const PAGE_BUDGET_GZIP_BYTES = 156420;  // 22,545 mjs + 133,875 wasm after merging issues 8/11/12 (the size branch alone reached 148,803; was 160,146)
+const PAGE_BUDGET_GZIP_BYTES = 158798;  // 22,963 mjs + 135,835 wasm with kiosk mode (issue 7 C: +2,378); was 156,420 after merging issues 8/11/12
 const PAGE_FILES = ['touchpoint.mjs', 'touchpoint.wasm'];
 
 test(`what a page loads from dist/ stays within ${PAGE_BUDGET_GZIP_BYTES} B gzip -9`, () => {
