@@ -158,6 +158,36 @@ describe('kiosk: one visitor per customer, credited to the store', () => {
   });
 });
 
+describe('kiosk: the example page (examples/kiosk/)', () => {
+  test('a customer browses, signs up and taps "done"; the next one starts afresh', async () => {
+    const { page, context } = await chrome.newPage();
+    await page.goto(`${collector.url}/examples/kiosk/?device=screen-03&store=BJ-02&idle=60000`);
+    await page.waitForFunction(() => document.getElementById('anon').textContent.length > 10, null, { timeout: 15000 });
+    const first = await page.textContent('#anon');
+    await page.click('.card[data-sku="K-101"]');
+    await page.fill('#phone', '13800000000');
+    await page.fill('#name', 'Li');
+    await page.click('.signup button[type=submit]');
+    await page.waitForSelector('#joined:not([hidden])');
+    await page.click('#done');
+    await page.waitForFunction((a) => document.getElementById('anon').textContent !== a, first, { timeout: 15000 });
+    assert.equal(await page.textContent('#visitors'), '2');
+    assert.equal(await page.isHidden('#joined'), true, 'the next customer does not see the last one\'s sign-up');
+    await page.evaluate(() => import('/dist/touchpoint.mjs').then((m) => m.default.flush()));
+    const events = await allEvents((ev) => ev.some((e) => e.event === 'visit_end'), 'visit_end from the example');
+    const byName = (n) => events.filter((e) => (e.event || e.type) === n);
+    assert.equal(byName('product_view')[0].properties.sku, 'K-101');
+    assert.equal(byName('identify')[0].userId, 'member-13800000000');
+    const [ve] = byName('visit_end');
+    assert.equal(ve.properties.reason, 'api');
+    assert.equal(ve.anonymousId, first);
+    assert.equal(ve.userId, 'member-13800000000');
+    for (const e of events) assert.deepEqual(e.context.kiosk, { deviceId: 'screen-03', storeId: 'BJ-02' });
+    await assertHealthy(page);
+    await context.close();
+  });
+});
+
 describe('kiosk: a day in the store', () => {
   test('memory stays flat over a simulated day of 100,000 events (wasm heap and JS heap plateau)', { timeout: 180000 }, async () => {
     const started = Date.now();
