@@ -1,7 +1,7 @@
 // Kiosk mode: one in-store screen shared by many customers. The device and the store it stands in
 // travel in every event's context (context.kiosk), and each new visitor's first touch is the
-// store (store_id), so the collector's dashboard credits the store like a tp_store link. How long
-// a visitor may stay idle before the visit ends is the shell's timer; the core only checks it.
+// store (store_id), so the collector's dashboard credits the store like a tp_store link. The idle
+// timer that ends a visit is the shell's (js/src/kiosk.js); the core only validates idleResetMs.
 // The visit itself ends with the engine's "end_visit" call (engine.hpp; docs/kiosk.md).
 #pragma once
 #include <nlohmann/json.hpp>
@@ -15,12 +15,12 @@
 
 namespace touchpoint {
 
-// idleResetMs bounds: under 10 s a customer reading a product page is cut off mid-visit; over a day
-// the visit never ends on its own (a kiosk reloads nightly). Chrome's kiosk idle-logout and
-// Android's "lock task" idle timers use 1..1440 minutes; 10 s..24 h covers those and tests.
+// idleResetMs bounds: under 10 s a customer reading a product page is cut off mid-read; past a
+// day the visit outlives the kiosk's nightly reload. The default, two minutes, is long enough to
+// read a product page and short enough that the next customer rarely walks up within it.
 constexpr std::int64_t kMinKioskIdleResetMs = 10 * 1000;
 constexpr std::int64_t kMaxKioskIdleResetMs = 24 * 60 * 60 * 1000;
-constexpr std::int64_t kDefaultKioskIdleResetMs = 2 * 60 * 1000;  // two minutes, as most retail kiosk suites
+constexpr std::int64_t kDefaultKioskIdleResetMs = 2 * 60 * 1000;
 
 // Why a visit ended: the shell's idle timer, or the page's touchpoint.endVisit().
 enum class VisitEndReason { kIdle, kApi };
