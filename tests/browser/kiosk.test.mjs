@@ -140,6 +140,21 @@ describe('kiosk: one visitor per customer, credited to the store', () => {
     await plain.context.close();
   });
 
+  test('endVisit() before init() is buffered in order and ends the first visitor once the core is ready', async () => {
+    const { page, context, ready } = await open({ rules: 'false', early: '1' }, { clock: false });
+    assert.equal(ready, true);
+    await flush(page);
+    const events = await allEvents((ev) => ev.some((e) => e.event === 'after_early'), 'after_early');
+    const seen = events.map((e) => e.event || e.type);
+    assert.deepEqual(seen, ['session_start', 'early_view', 'session_end', 'visit_end', 'session_start', 'after_early']);
+    const [a, b] = [events[1].anonymousId, events[5].anonymousId];
+    assert.notEqual(a, b);
+    assert.equal(events[3].anonymousId, a);
+    assert.equal(await page.evaluate(() => touchpoint.anonymousId()), b);
+    await assertHealthy(page);
+    await context.close();
+  });
+
   test('invalid kiosk options reject init() with a clear error naming the field, never an abort', async () => {
     for (const [kiosk, message] of [
       [{ deviceId: 'd', storeId: 42 }, 'kiosk.storeId must be a string'],

@@ -14,4 +14,6 @@ window.errors = [];
 window.visitEnds = [];
 touchpoint.on('error', (e) => window.errors.push(e));
 touchpoint.on('visit_end', (e) => window.visitEnds.push(e));
+// ?early: calls made before init() (the snippet pattern), endVisit() among them.
+if (q.has('early')) { touchpoint.track('early_view'); touchpoint.endVisit(); touchpoint.track('after_early'); }
 window.touchpointReady = touchpoint.init(options).then(() => true, (e) => String(e && e.message || e));
