@@ -13,6 +13,7 @@ demo:
 	bash scripts/setup.sh
 	bash scripts/build.sh
 	@echo "Touchpoint demo shop: http://127.0.0.1:$(PORT)/examples/h5/  (Ctrl-C to stop)"
+	@echo "  kiosk page:  http://127.0.0.1:$(PORT)/examples/kiosk/?device=screen-01&store=SH-01&idle=60000"
 	@echo "  write key:   $(DEMO_WRITE_KEY)"
 	@echo "  admin token: $(DEMO_TOKEN)   (curl -H 'Authorization: Bearer $(DEMO_TOKEN)' http://127.0.0.1:$(PORT)/v1/stats)"
 	@echo "  dashboard:   http://127.0.0.1:$(PORT)/dashboard/#token=$(DEMO_TOKEN)"

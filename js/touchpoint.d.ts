@@ -45,11 +45,21 @@ export interface InitOptions {
   cookie?: boolean;
   /** Automatic touchpoint tracking (see docs/autotrack.md); false disables all of it. */
   autotrack?: false | { pageviews?: boolean; clicks?: boolean; autocapture?: boolean; exposure?: boolean; scroll?: boolean; engagement?: boolean | { onHidden?: boolean }; forms?: boolean };
+  /** Kiosk mode, for an in-store screen shared by many customers (docs/kiosk.md). deviceId and storeId
+   *  (required, 1..255 bytes of UTF-8 without control characters) ride in every event as
+   *  context.kiosk, and each visitor without a campaign touch of their own gets the store as first
+   *  touch (source "kiosk", medium "in_store", store_id), so the dashboard credits the store.
+   *  After idleResetMs (10 s..24 h, default 120000) without pointerdown/keydown/touchstart/scroll/wheel
+   *  on the document, the visit ends as with endVisit() (reason 'idle'). An invalid value rejects
+   *  init() with `init_failed` ("touchpoint.init: kiosk.storeId must be a string"), like any option. */
+  kiosk?: KioskOptions;
   /** A platform adapter (see createBrowserPlatform / createNodePlatform / createMiniProgramPlatform). */
   platform?: Platform;
   /** Node only: a {getItem,setItem,removeItem} store for the queue (default: memory). */
   storage?: { getItem(k: string): string | null; setItem(k: string, v: string): void; removeItem(k: string): void };
 }
+
+export interface KioskOptions { deviceId: string; storeId: string; idleResetMs?: number }
 
 export interface TouchpointError { code: string; message: string; field?: string; errors?: { path: string; message: string }[] }
 export interface TagChange { tag: string; rule: string }
@@ -64,6 +74,13 @@ export interface Touchpoint {
    *  with --identity-secret merges the userId into a profile only when it matches. */
   identify(userId?: string | Properties, traits?: Properties, options?: { userHash?: string }): void;
   reset(): void;
+  /** The visitor left: `visit_end` {reason: 'api', duration_ms, started_at} is sent under their ids
+   *  (after their session_end), then anonymousId (a new one), userId, traits, session, attribution,
+   *  referral chain, external ids, super properties, tags, scores and stages are reset; the next
+   *  event starts a new visitor. Works with or without kiosk mode. Called before init() it is
+   *  buffered like every call and ends the restored visitor once ready; it never throws. Kiosk mode
+   *  calls it by itself after kiosk.idleResetMs idle (reason 'idle'). */
+  endVisit(): void;
   alias(userId: string, previousId?: string): void;
   /** Super properties: merged under every event's properties (the event's own keys win); persisted. */
   register(properties: Properties): void;
@@ -85,6 +102,8 @@ export interface Touchpoint {
   on(name: 'stage', cb: (e: { changes: unknown[]; stages: Record<string, string> }) => void): () => void;
   on(name: 'rules', cb: (e: { version: string; source: 'cache' | 'backend' }) => void): () => void;
   on(name: 'delivery', cb: (e: { batch: number; events: number; status: number }) => void): () => void;
+  /** A visit ended (endVisit() or kiosk idle); fired once the core has reset the visitor (not for an endVisit() made before init()). */
+  on(name: 'visit_end', cb: (e: { reason: 'idle' | 'api'; previousAnonymousId: string | null; anonymousId: string | null }) => void): () => void;
   on(name: 'error', cb: (e: TouchpointError) => void): () => void;
   off(name: string, cb: (...args: any[]) => void): void;
   tags(): string[];
@@ -95,7 +114,11 @@ export interface Touchpoint {
   rulesVersion(): string;
   anonymousId(): string | null;
   userId(): string | null;
-  queueStats(): { queued: number; queuedBytes: number; pending: number; batches: number; inFlight: number; dropped: Record<string, number> };
+  queueStats(): { queued: number; queuedBytes: number; pending: number; batches: number; inFlight: number; dropped: Record<string, number>;
+    /** The kiosk configuration in force, null without kiosk mode. */
+    kiosk: (KioskOptions & { idleResetMs: number }) | null;
+    /** The wasm module's linear memory in bytes (it only grows; a plateau means a bounded heap). */
+    wasmHeapBytes: number };
 }
 
 export interface Platform { name: string; [key: string]: unknown }

@@ -47,7 +47,13 @@ class WasmEngine {
   std::string advanceRules(double now) { return engine_->advance_rules(ms(now)).to_json(); }
   std::string snapshot() const { return engine_->snapshot(); }
   std::string restore(const std::string& snap, double now) { return engine_->restore(snap, ms(now)).to_json(); }
-  std::string stats() const { return touchpoint::json_access::dump(engine_->stats()); }
+  // The engine's stats plus wasmHeapBytes, the module's linear memory (it only grows: a plateau
+  // over a long run shows the heap stays bounded; tests/browser/kiosk.test.mjs).
+  std::string stats() const {
+    nlohmann::json s = engine_->stats();
+    s["wasmHeapBytes"] = static_cast<double>(__builtin_wasm_memory_size(0)) * 65536.0;
+    return touchpoint::json_access::dump(s);
+  }
   // Synchronous because the page needs the link now: {"url": decorated, "output": Output}.
   std::string shareUrl(const std::string& url, const std::string& channel, double now) {
     touchpoint::Output out;

@@ -7,6 +7,7 @@ import { GuardedEngine } from './core-guard.js';
 import { Emitter } from './emitter.js';
 import { installAutotrack } from './autotrack/index.js'; // autotrack wiring (see _init)
 import { decorateWebviewUrl } from './miniprogram/webview.js';
+import { startKioskIdleTimer } from './kiosk.js';
 
 const VERSION = '0.1.0';
 const KEEPALIVE_BUDGET = 64 * 1024;      // Chromium/Fetch spec: in-flight keepalive bodies per page
@@ -105,6 +106,12 @@ export class Touchpoint {
     this._record({ type: 'reset', ts: Date.now() });
     this._afterDrain(() => this._writeCookie());
   }
+
+  // The visitor left (kiosk mode ends visits by itself after kiosk.idleResetMs): visit_end goes out
+  // under their ids, then ids, session, attribution, super properties and rule state are reset in
+  // the core. Works without kiosk mode too (any shared device); before init() it is buffered like
+  // every call and ends the restored visitor once the core is ready.
+  endVisit() { this._endVisit('api', Date.now()); }
 
   alias(userId, previousId) { this._record({ type: 'alias', userId, previousId: previousId || '', ts: Date.now() }); }
   register(properties) { this._record({ type: 'register', properties }); }
@@ -217,7 +224,7 @@ export class Touchpoint {
     this._core = await loadCore(loadOptions);
     const config = { writeKey: opts.writeKey, seed: this._platform.randomSeed() };
     for (const k of ['flushAt', 'flushInterval', 'flushBytes', 'maxQueueEvents', 'maxQueueBytes', 'compress', 'sessionTimeout',
-      'splitSessionsAtMidnight', 'utcOffsetMinutes'])
+      'splitSessionsAtMidnight', 'utcOffsetMinutes', 'kiosk'])
       if (opts[k] !== undefined) config[k] = opts[k];
     // A remembered decision wins over the page's default; 'granted' when neither says otherwise.
     // A decision made by consent() before init() is the newest of all.
@@ -259,6 +266,14 @@ export class Touchpoint {
       this._autotrack = installAutotrack({ track: (n, p) => this.track(n, p), page: (n, p) => this.page(n, p),
         log: (s) => this._log(`autotrack: ${s}`) }, opts.autotrack);
     // ---- end autotrack
+    // ---- kiosk mode (js/src/kiosk.js): the core judged opts.kiosk and says what is in force
+    const kiosk = this._engineStats().kiosk;
+    if (kiosk && typeof document !== 'undefined' && document && typeof document.addEventListener === 'function') {
+      this._kiosk = startKioskIdleTimer({ idleMs: kiosk.idleResetMs, now: () => this._platform.now(),
+        setTimer: (fn, ms) => this._platform.setTimer(fn, ms), clearTimer: (h) => this._platform.clearTimer(h),
+        target: document, onIdle: (endedAt) => this._endVisit('idle', endedAt) });
+    } else if (kiosk) this._log('kiosk: no document to watch for interaction; visits end only by endVisit()');
+    // ---- end kiosk mode
     this._writeCookie();
     this._log(`ready: anonymousId ${this.anonymousId()}, ${this._engineStats().queued} events queued`);
     return this;
@@ -440,6 +455,19 @@ export class Touchpoint {
     if (!this._platform.writeCookie || this._consentDecision !== 'granted' || this._opts.cookie === false) return;
     const id = this.anonymousId();
     if (id) this._platform.writeCookie(COOKIE_NAME, id, { domain: this._opts.cookieDomain, maxAgeS: COOKIE_MAX_AGE_S });
+  }
+
+  // One visitor ends (reason 'idle' | 'api'); the shell then forgets what it mirrors of them.
+  _endVisit(reason, ts) {
+    if (this._kiosk) this._kiosk.visitEnded();
+    this._guardCall('endVisit', () => this._drain()); // calls made before belong to the leaving visitor
+    const previousAnonymousId = this.anonymousId();
+    this._record({ type: 'end_visit', reason, ts });
+    this._afterDrain(() => {
+      this._writeCookie();
+      this._rulesState = this._call(() => this._engine.rulesState(Date.now())) || this._rulesState;
+      this._emitter.emit('visit_end', { reason, previousAnonymousId, anonymousId: this.anonymousId() });
+    });
   }
 
   _afterDrain(fn) { defer(() => { if (this._engine) { this._drain(); fn(); } }); }

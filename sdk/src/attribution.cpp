@@ -286,6 +286,13 @@ std::optional<CampaignTouch> Attribution::observe(std::string_view page_url, std
   return t;
 }
 
+bool Attribution::adopt_if_none(CampaignTouch touch) {
+  if (first_) return false;
+  first_ = touch;
+  last_ = std::move(touch);
+  return true;
+}
+
 std::string Attribution::campaign_key() const { return last_ ? last_->key() : std::string(); }
 
 json Attribution::context() const {

@@ -128,6 +128,10 @@ std::optional<EngineConfig> EngineConfig::from_json(const json& o, ValidationErr
     }
     c.consent = *parsed;
   }
+  if (const json* k = ja::find(o, "kiosk"); k && !k->is_null()) {
+    c.kiosk = KioskConfig::from_json(*k, error);
+    if (!c.kiosk) return std::nullopt;
+  }
   return c;
 }
 
@@ -148,6 +152,7 @@ Engine::Engine(EngineConfig config)
   std::string ignored;
   if (config_.anonymous_id.empty() || !visit_.mutable_identity().set_anonymous_id(config_.anonymous_id, &ignored))
     visit_.mutable_identity().generate_anonymous_id(random_bytes(16), &ignored);
+  if (config_.kiosk) visit_.set_kiosk(config_.kiosk->context());
 }
 
 std::string Engine::random_bytes(std::size_t n) {
@@ -275,12 +280,16 @@ void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, 
       if (consent_.state() == Consent::kGranted) push_session_end(*end, out);
       else out.log.push_back("session " + end->session_id + " ended by reset(); no session_end: consent is " + to_string(consent_.state()));
     }
-    visit_.clear_identity_and_visit();
-    visit_.mutable_identity().generate_anonymous_id(random_bytes(16), &why);
-    tags_.clear_state();
-    tags_.set_user_traits(json::object());
-    out.persist = true;
+    forget_visitor(out);
     return;
+  }
+  if (type == "end_visit") {
+    const json* r = ja::find(call, "reason");
+    auto reason = !r || r->is_null() ? std::optional<VisitEndReason>(VisitEndReason::kApi)
+                  : r->is_string()   ? parse_visit_end_reason(r->get_ref<const std::string&>())
+                                     : std::nullopt;
+    if (!reason) return add_error(out, index, {"visit_end_reason_invalid", "/reason", "end_visit reason must be \"idle\" or \"api\""});
+    return end_visit(*reason, t, out);
   }
   if (type == "consent") {
     auto next = parse_consent(ja::get_string(call, "state"), &why);
@@ -400,7 +409,43 @@ void Engine::apply_consent(Consent next, Output& out, std::int64_t now) {
   out.persist = true;
 }
 
+// The customer left the kiosk (or the page said so): their session and visit end under their ids,
+// then the device forgets them, so the next customer shares nothing with them.
+void Engine::end_visit(VisitEndReason reason, std::int64_t t, Output& out) {
+  const std::optional<std::int64_t> started = visit_.visit_started_at();
+  const bool granted = consent_.state() == Consent::kGranted;
+  if (auto end = visit_.end_session(t, SessionEndReason::kReset); end && granted) push_session_end(*end, out);
+  if (started && granted) {
+    json props = {{"reason", to_string(reason)}, {"duration_ms", t > *started ? t - *started : 0},
+                  {"started_at", format_iso8601_ms(*started)}};
+    json ev = {{"type", "track"}, {"event", "visit_end"}, {"properties", std::move(props)}};
+    stamp(ev, t);
+    // Derived by the SDK like session_end: never fed to the rules (it would re-tag the leaver).
+    push_line(ev, tags_.has_rules() ? context_with_tags() : context_json(), t, out);
+  } else {
+    out.log.push_back(std::string("visit ended (") + to_string(reason) + "): " +
+                      (started ? "no visit_end: consent is " + std::string(to_string(consent_.state())) : "no visit in progress"));
+  }
+  forget_visitor(out);
+  // The next customer is the store's from now on: whatever they send first (even a time-driven
+  // tags_changed before their first event) is credited to it.
+  if (config_.kiosk) visit_.adopt_touch(config_.kiosk->touch(t));
+}
+
+// reset() and end_visit: a new anonymous visitor, nothing of the old one kept (ids, traits, super
+// properties, external ids, session, attribution, referral chain, tags, scores and stages).
+void Engine::forget_visitor(Output& out) {
+  std::string why;
+  visit_.clear_identity_and_visit();
+  visit_.mutable_identity().generate_anonymous_id(random_bytes(16), &why);
+  tags_.clear_state();
+  tags_.set_user_traits(json::object());
+  out.persist = true;
+}
+
 void Engine::start_session_if_needed(std::int64_t t, bool is_page, Output& out) {
+  // A kiosk visitor without a campaign touch of their own is credited to the store.
+  if (config_.kiosk && !visit_.attribution().first_touch()) visit_.adopt_touch(config_.kiosk->touch(t));
   // The old session ends first, stamped with its last activity, while the context is still its own.
   if (auto end = visit_.session_ended_by(t, is_page)) push_session_end(*end, out);
   SessionTouch s = visit_.touch_session(t, rng_, is_page);
@@ -643,7 +688,8 @@ json Engine::stats() const {
   return {{"queued", queue_.total_events()}, {"queuedBytes", queue_.total_bytes()}, {"pending", queue_.pending_events()},
           {"batches", queue_.batch_count()}, {"inFlight", in_flight}, {"dropped", queue_.dropped_total().to_json()},
           {"anonymousId", anonymous_id()}, {"userId", user_id().empty() ? json(nullptr) : json(user_id())},
-          {"consent", to_string(consent_.state())}, {"consentHeld", consent_.held_events()}};
+          {"consent", to_string(consent_.state())}, {"consentHeld", consent_.held_events()},
+          {"kiosk", config_.kiosk ? config_.kiosk->context(true) : json(nullptr)}};
 }
 
 std::string Engine::snapshot() const {

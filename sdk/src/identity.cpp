@@ -19,20 +19,6 @@ bool fail(std::string* error, std::string why) {
   return false;
 }
 
-// 1..kMaxIdBytes bytes of valid UTF-8, no control characters.
-bool valid_id(std::string_view id, const char* what, std::string* error) {
-  if (id.empty()) return fail(error, std::string(what) + " must not be empty");
-  if (id.size() > kMaxIdBytes)
-    return fail(error, std::string(what) + " is " + std::to_string(id.size()) + " bytes; the limit is " +
-                           std::to_string(kMaxIdBytes));
-  for (char c : id) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7F) return fail(error, std::string(what) + " contains a control character");
-  }
-  std::string copy(id);
-  if (repair_utf8(copy)) return fail(error, std::string(what) + " is not valid UTF-8");  // dump() would abort
-  return true;
-}
 
 // The WeChat id kinds, in the order context.externalIds lists them.
 struct ExternalKind {
@@ -81,6 +67,20 @@ bool merge_into(json& target, json base, const json& patch, const char* field, b
 }
 
 }  // namespace
+
+bool valid_id(std::string_view id, const char* what, std::string* error) {
+  if (id.empty()) return fail(error, std::string(what) + " must not be empty");
+  if (id.size() > kMaxIdBytes)
+    return fail(error, std::string(what) + " is " + std::to_string(id.size()) + " bytes; the limit is " +
+                           std::to_string(kMaxIdBytes));
+  for (char c : id) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7F) return fail(error, std::string(what) + " contains a control character");
+  }
+  std::string copy(id);
+  if (repair_utf8(copy)) return fail(error, std::string(what) + " is not valid UTF-8");  // dump() would abort
+  return true;
+}
 
 std::string strip_webview_params(std::string_view page_url) {
   return url::remove_params(page_url, std::vector<std::string_view>(kWebviewParams.begin(), kWebviewParams.end()));

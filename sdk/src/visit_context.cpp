@@ -76,6 +76,7 @@ std::optional<SessionEnd> VisitContext::session_ended_by(std::int64_t t, bool is
 
 SessionTouch VisitContext::touch_session(std::int64_t t, Random& rng, bool is_page) {
   SessionTouch s = session_.touch(SessionActivity{t, attribution_.campaign_key(), is_page, utc_offset_}, rng.next());
+  if (!visit_started_at_) visit_started_at_ = t;
   if (s.is_new) dirty_ = true;
   return s;
 }
@@ -88,6 +89,7 @@ const std::string& VisitContext::serialized(const std::string& library_name, con
     c["session"] = {{"id", session_.session_id()}, {"number", session_.session_number()}};
   for (const json& part : {attribution_.context(), referral_.context(), identity_.context()})
     for (auto it = part.begin(); it != part.end(); ++it) c[it.key()] = it.value();
+  if (!kiosk_.is_null()) c["kiosk"] = kiosk_;
   cache_ = c.dump(-1, ' ', false, json::error_handler_t::replace);
   dirty_ = false;
   return cache_;
@@ -112,12 +114,15 @@ void VisitContext::clear_identity_and_visit() {
   session_.clear();
   attribution_.clear();
   referral_.clear();
+  visit_started_at_.reset();
   dirty_ = true;
 }
 
 json VisitContext::to_json() const {
-  return {{"identity", identity_.to_json()}, {"session", session_.to_json()}, {"attribution", attribution_.to_json()},
+  json j = {{"identity", identity_.to_json()}, {"session", session_.to_json()}, {"attribution", attribution_.to_json()},
           {"referral", referral_.to_json()}, {"context", base_}, {"last_url", last_url_}};
+  if (visit_started_at_) j["visit_started_at"] = *visit_started_at_;
+  return j;
 }
 
 std::vector<std::string> VisitContext::restore(const json& state) {
@@ -132,6 +137,8 @@ std::vector<std::string> VisitContext::restore(const json& state) {
   if (c.is_object()) base_ = c;
   utc_offset_ = utc_offset_from_json(ja::find(base_, "utcOffsetMinutes")).value_or(default_utc_offset_);
   last_url_ = ja::get_string(state, "last_url");
+  visit_started_at_.reset();
+  if (const json* v = ja::find(state, "visit_started_at"); v && v->is_number_integer()) visit_started_at_ = v->get<std::int64_t>();
   dirty_ = true;
   return corrupt;
 }

@@ -54,6 +54,10 @@ class Attribution {
   // first touch when there is none yet. Returns the touch, or nullopt when nothing changed.
   std::optional<CampaignTouch> observe(std::string_view page_url, std::string_view referrer, std::int64_t now_ms);
 
+  // A default touch (kiosk: the store) becomes first and last touch when there is none; false when
+  // the visitor already has one (theirs wins).
+  bool adopt_if_none(CampaignTouch touch);
+
   const std::optional<CampaignTouch>& first_touch() const { return first_; }
   const std::optional<CampaignTouch>& last_touch() const { return last_; }
   // The last touch's key() for SessionTracker::touch(), "" when there is none.

@@ -17,6 +17,7 @@
 #include "touchpoint/batch_queue.hpp"
 #include "touchpoint/consent.hpp"
 #include "touchpoint/event_validator.hpp"
+#include "touchpoint/kiosk.hpp"
 #include "touchpoint/random.hpp"
 #include "touchpoint/rules/tag_engine.hpp"
 #include "touchpoint/visit_context.hpp"
@@ -35,9 +36,11 @@ struct EngineConfig {
   std::int32_t utc_offset_minutes = 0;      // local offset until the shell's context reports utcOffsetMinutes
   Consent consent = Consent::kGranted;  // 'pending': hold events in memory, store and send nothing
   std::string anonymous_id;       // adopt this id when no stored state has one (shared cookie)
+  std::optional<KioskConfig> kiosk;  // a shared in-store screen: context.kiosk, store first touch (kiosk.hpp)
 
   // Reads init options {writeKey, flushAt, flushInterval, flushBytes, maxQueueEvents, maxQueueBytes,
-  // compress, seed, sessionTimeout, splitSessionsAtMidnight, utcOffsetMinutes, consent, anonymousId};
+  // compress, seed, sessionTimeout, splitSessionsAtMidnight, utcOffsetMinutes, consent, anonymousId,
+  // kiosk: {idleResetMs, deviceId, storeId}};
   // unknown keys are ignored (the shell owns them), wrong types are errors.
   static std::optional<EngineConfig> from_json(const nlohmann::json& options, ValidationError* error);
 };
@@ -65,6 +68,9 @@ class Engine {
   //   {"type":"page","name":name?,"properties":{..},"ts":ms}
   //   {"type":"identify","userId":id?,"traits":{..},"ts":ms}
   //   {"type":"reset","ts":ms}
+  //   {"type":"end_visit","reason":"idle"|"api","ts":ms}   the visitor left (kiosk): session_end and
+  //       visit_end {reason, duration_ms, started_at} under the old ids, then everything reset()
+  //       forgets; the next event starts a new visitor with a new session
   //   {"type":"context","context":{"page":{..},"userAgent":..,"locale":..,"timezone":..,"screen":{..}}}
   //   {"type":"alias","userId":id,"previousId":id?,"ts":ms}
   //   {"type":"register"|"register_once","properties":{..}}   {"type":"unregister","key":k}
@@ -109,6 +115,8 @@ class Engine {
   void handle_call(const nlohmann::json& call, std::size_t index, std::int64_t now, Output& out);
   void enqueue(nlohmann::json event, std::int64_t t, Output& out);
   void admit(nlohmann::json event, std::int64_t t, Output& out);
+  void end_visit(VisitEndReason reason, std::int64_t t, Output& out);
+  void forget_visitor(Output& out);
   void start_session_if_needed(std::int64_t t, bool is_page, Output& out);
   void push_session_end(const SessionEnd& end, Output& out);
   void expire_session(std::int64_t now, Output& out);

@@ -34,6 +34,10 @@ constexpr std::array<std::string_view, 6> kWebviewParams = {kWebviewAnonymousIdP
                                                             kWebviewOpenIdParam, kWebviewUnionIdParam,
                                                             kWebviewAppIdParam, kWebviewSessionParam};
 
+// An id (anonymousId, userId, a kiosk's deviceId/storeId): 1..kMaxIdBytes bytes of valid UTF-8
+// without control characters. False and *error ("<what> is 300 bytes; the limit is 255") otherwise.
+bool valid_id(std::string_view id, const char* what, std::string* error);
+
 // `url` without the web-view identity parameters, for history.replaceState() after adoption: they
 // must not stay in the address bar where a share would copy them to someone else.
 std::string strip_webview_params(std::string_view url);

@@ -47,6 +47,13 @@ class VisitContext {
   // reset(): ends the session (then clear_identity_and_visit()).
   std::optional<SessionEnd> end_session(std::int64_t now, SessionEndReason why) { return session_.end(now, why); }
   std::int32_t utc_offset_minutes() const { return utc_offset_; }
+  // When this visitor's first event was (cleared with the visitor): visit_end's duration.
+  std::optional<std::int64_t> visit_started_at() const { return visit_started_at_; }
+  // Kiosk mode: context.kiosk of every event ({deviceId, storeId}; null: none). Not stored: it is
+  // the page's configuration, not the visitor's.
+  void set_kiosk(nlohmann::json kiosk) { kiosk_ = std::move(kiosk); dirty_ = true; }
+  // A touch that is the visitor's first and last when they have none (kiosk: the store).
+  void adopt_touch(CampaignTouch touch) { if (attribution_.adopt_if_none(std::move(touch))) dirty_ = true; }
 
   // Mutable access marks the serialised context stale; read through identity() on hot paths.
   Identity& mutable_identity() { dirty_ = true; return identity_; }
@@ -56,7 +63,8 @@ class VisitContext {
   const ReferralState& referral() const { return referral_; }
   const nlohmann::json& base() const { return base_; }
 
-  // The context object serialised: base + library + session + campaign + referral + externalIds.
+  // The context object serialised: base + library + session + campaign + referral + externalIds
+  // (+ kiosk).
   const std::string& serialized(const std::string& library_name, const std::string& library_version);
 
   // {session, campaign, first_touch, referral, anonymousId, userId} for the page (demo panel).
@@ -73,6 +81,8 @@ class VisitContext {
   Attribution attribution_;
   ReferralState referral_;
   nlohmann::json base_ = nlohmann::json::object();
+  nlohmann::json kiosk_;
+  std::optional<std::int64_t> visit_started_at_;
   std::string last_url_;
   std::int32_t default_utc_offset_ = 0;
   std::int32_t utc_offset_ = 0;
