@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "delivery_ack.hpp"
 #include "touchpoint/gzip_encoder.hpp"
 #include "touchpoint/iso_time.hpp"
 #include "touchpoint/json_access.hpp"
@@ -97,7 +98,18 @@ std::optional<EngineConfig> EngineConfig::from_json(const json& o, ValidationErr
   if (auto v = read_size(o, "flushBytes", 1024, limits::kMaxBatchBodyBytes, error, bad)) c.queue.flush_bytes = *v;
   if (auto v = read_size(o, "maxQueueEvents", 1, 1000000, error, bad)) c.queue.max_events = *v;
   if (auto v = read_size(o, "maxQueueBytes", 64 * 1024, 64 * 1024 * 1024, error, bad)) c.queue.max_bytes = *v;
+  if (auto v = read_size(o, "requestTimeoutMs", limits::kMinRequestTimeoutMs, limits::kMaxRequestTimeoutMs, error, bad)) {
+    c.request_timeout_ms = static_cast<std::int64_t>(*v);
+    c.queue.in_flight_timeout_ms = c.request_timeout_ms + limits::kInFlightGraceMs;
+  }
   if (bad) return std::nullopt;
+  if (const json* v = ja::find(o, "acceptAny2xx"); v && !v->is_null()) {
+    if (!v->is_boolean()) {
+      if (error) *error = {"option_invalid", "/acceptAny2xx", "acceptAny2xx must be a boolean"};
+      return std::nullopt;
+    }
+    c.accept_any_2xx = v->get<bool>();
+  }
   if (auto v = read_size(o, "sessionTimeout", kMinSessionTimeoutMs, kMaxSessionTimeoutMs, error, bad))
     c.session_timeout_ms = static_cast<std::int64_t>(*v);
   if (bad) return std::nullopt;
@@ -519,7 +531,7 @@ void Engine::send_ready(std::int64_t now, bool unloading, std::size_t budget, Ou
   if (std::size_t lost = queue_.expire_in_flight(now)) {
     for (auto it = bodies_.begin(); it != bodies_.end();)  // their answers will never come
       it = queue_.find(it->first) && queue_.find(it->first)->in_flight ? std::next(it) : bodies_.erase(it);
-    out.log.push_back(std::to_string(lost) + " batches got no answer within " + std::to_string(limits::kInFlightTimeoutMs / 1000) +
+    out.log.push_back(std::to_string(lost) + " batches got no answer within " + std::to_string(queue_.config().in_flight_timeout_ms / 1000) +
                       " s; sending them again");
   }
   queue_.form_batches(now, unloading);
@@ -566,30 +578,64 @@ Output Engine::flush(std::int64_t now, bool unloading, std::size_t budget) {
 Output Engine::delivered(std::uint64_t id, int status, std::int64_t retry_after_ms, std::string_view body, std::int64_t now) {
   Output out;
   bodies_.erase(id);
-  DeliveryOutcome o = queue_.on_result(id, status, retry_after_ms, now, rng_);
+  // Confirmation (issue 7): a 2xx counts only with the collector's acknowledgement of this batch;
+  // a captive portal's HTML page, an empty or foreign body is retried like a network error.
+  DeliveryAction action = classify_status(status);
+  std::optional<DeliveryAck> ack;
+  std::string unconfirmed;  // why a 2xx did not confirm
+  if (action == DeliveryAction::kDone && !config_.accept_any_2xx)
+    if (const Batch* b = queue_.find(id)) {
+      ack = parse_delivery_ack(body, b->events.size(), &unconfirmed);
+      if (!ack) action = DeliveryAction::kRetry;
+    }
+  DeliveryOutcome o = queue_.on_result(id, action, retry_after_ms, now, rng_);
   std::string msg = "batch " + std::to_string(id) + " (" + std::to_string(o.events) + " events): HTTP " +
                     std::to_string(status) + " -> " + o.action;
   if (o.action == "retry") msg += " at " + format_iso8601_ms(o.retry_at);
+  if (status == 0 && !body.empty()) msg += " (" + std::string(body.substr(0, 200)) + ")";  // network error, timeout
   out.log.push_back(msg);
+  if (!unconfirmed.empty() && o.action == "retry") {
+    std::string snippet(body.substr(0, 120));
+    out.errors.push_back({{"index", nullptr}, {"code", "delivery_unconfirmed"}, {"field", ""},
+                          {"message", msg + ": the answer is not the collector's acknowledgement (" + unconfirmed + ")" +
+                                          (snippet.empty() ? "" : ": " + snippet)}});
+  }
+  if (is_redirect_status(status) && o.action == "retry") {
+    out.errors.push_back({{"index", nullptr}, {"code", "endpoint_moved"}, {"field", ""},
+                          {"message", msg + ": the endpoint answered with a redirect, which event requests never "
+                                            "follow (a POST would be re-sent as GET); check the endpoint option"}});
+  }
   if (o.action == "drop") {
     out.errors.push_back({{"index", nullptr}, {"code", status == 413 ? "event_too_large" : "batch_rejected"},
                           {"field", ""}, {"message", msg + (body.empty() ? "" : ": " + std::string(body.substr(0, 300)))}});
   }
-  if (o.action == "done" && !body.empty()) {
+  if (o.action == "done") {
     // The collector reports events it rejected; surface them (they are not retried: same answer).
-    json r = json::parse(body, nullptr, false);
-    const json* rej = ja::find(r, "rejected");
-    if (rej && rej->is_array() && !rej->empty()) {
+    // With acceptAny2xx the body may be anything: read a rejected list only if there is one.
+    json lenient = ack ? json() : json::parse(body, nullptr, false);
+    const json* rej = ack ? &ack->rejected : ja::find(lenient, "rejected");
+    if (rej && rej->is_array()) {
       for (const auto& e : *rej) {
         out.errors.push_back({{"index", nullptr}, {"code", ja::get_string(e, "code", "rejected_by_backend")},
                               {"field", ""}, {"message", "backend rejected an event of batch " + std::to_string(id) + ": " +
                                                              ja::get_string(e, "message")}});
       }
-    } else if (r.is_discarded()) {
-      out.log.push_back("batch " + std::to_string(id) + ": backend answered 2xx with a body that is not JSON; events counted as delivered");
+    } else if (!ack && lenient.is_discarded()) {
+      out.log.push_back("batch " + std::to_string(id) + ": backend answered 2xx with a body that is not JSON; counted as delivered (acceptAny2xx)");
     }
   }
   out.persist = o.action != "unknown_batch";
+  send_ready(now, false, 0, out);
+  finish(out, now);
+  return out;
+}
+
+Output Engine::resume(std::int64_t now) {
+  Output out;
+  if (std::size_t n = queue_.resume(now, rng_))
+    out.log.push_back("resume: " + std::to_string(n) + " waiting batches due now (backoff reset, jitter up to " +
+                      std::to_string(limits::kResumeJitterMs) + " ms)");
+  expire_session(now, out);
   send_ready(now, false, 0, out);
   finish(out, now);
   return out;
