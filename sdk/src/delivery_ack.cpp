@@ -12,7 +12,7 @@ std::optional<DeliveryAck> parse_delivery_ack(std::string_view body, std::uint64
     return std::nullopt;
   };
   if (body.empty()) return fail("the body is empty");
-  const json j = json::parse(body, nullptr, false);
+  json j = json::parse(body, nullptr, false);
   if (j.is_discarded()) {
     const bool html = body.find('<') != std::string_view::npos;
     return fail(html ? "the body is not JSON (an HTML page: a captive portal or proxy?)" : "the body is not JSON");
@@ -38,10 +38,8 @@ std::optional<DeliveryAck> parse_delivery_ack(std::string_view body, std::uint64
   // Compared without a sum that could overflow on hostile counts.
   if (ack.accepted > batch_events || ack.duplicates > batch_events - ack.accepted ||
       ack.rejected_total != batch_events - ack.accepted - ack.duplicates)
-    return fail("the counts (" + std::to_string(ack.accepted) + " accepted, " + std::to_string(ack.duplicates) +
-                " duplicates, " + std::to_string(ack.rejected_total) + " rejected) do not add up to the batch's " +
-                std::to_string(batch_events) + " events");
-  ack.rejected = rejected;
+    return fail("the counts do not add up to the batch's " + std::to_string(batch_events) + " events");
+  ack.rejected = std::move(*j.find("rejected"));  // present: checked above
   return ack;
 }
 

@@ -62,6 +62,17 @@ json parse_call(std::string_view line, bool& repaired) {
   return json::parse(fixed, nullptr, false);
 }
 
+// An error about a delivery (no call index): one definition, so each report costs a call, not a
+// json initializer list inlined at every site.
+void add_delivery_error(Output& out, const char* code, std::string message) {
+  json e = json::object();
+  e["index"] = nullptr;
+  e["code"] = code;
+  e["field"] = "";
+  e["message"] = std::move(message);
+  out.errors.push_back(std::move(e));
+}
+
 void add_error(Output& out, std::size_t index, const ValidationError& e) {
   json j = e.to_json();
   j["index"] = index;
@@ -594,32 +605,23 @@ Output Engine::delivered(std::uint64_t id, int status, std::int64_t retry_after_
   if (o.action == "retry") msg += " at " + format_iso8601_ms(o.retry_at);
   if (status == 0 && !body.empty()) msg += " (" + std::string(body.substr(0, 200)) + ")";  // network error, timeout
   out.log.push_back(msg);
-  if (!unconfirmed.empty() && o.action == "retry") {
-    std::string snippet(body.substr(0, 120));
-    out.errors.push_back({{"index", nullptr}, {"code", "delivery_unconfirmed"}, {"field", ""},
-                          {"message", msg + ": the answer is not the collector's acknowledgement (" + unconfirmed + ")" +
-                                          (snippet.empty() ? "" : ": " + snippet)}});
-  }
-  if (is_redirect_status(status) && o.action == "retry") {
-    out.errors.push_back({{"index", nullptr}, {"code", "endpoint_moved"}, {"field", ""},
-                          {"message", msg + ": the endpoint answered with a redirect, which event requests never "
-                                            "follow (a POST would be re-sent as GET); check the endpoint option"}});
-  }
-  if (o.action == "drop") {
-    out.errors.push_back({{"index", nullptr}, {"code", status == 413 ? "event_too_large" : "batch_rejected"},
-                          {"field", ""}, {"message", msg + (body.empty() ? "" : ": " + std::string(body.substr(0, 300)))}});
-  }
+  if (!unconfirmed.empty() && o.action == "retry")
+    add_delivery_error(out, "delivery_unconfirmed", msg + ": not the collector's acknowledgement (" + unconfirmed + ")" +
+                                                     (body.empty() ? "" : ": " + std::string(body.substr(0, 120))));
+  if (is_redirect_status(status) && o.action == "retry")
+    add_delivery_error(out, "endpoint_moved", msg + ": a redirect, which event requests never follow; check the endpoint option");
+  if (o.action == "drop")
+    add_delivery_error(out, status == 413 ? "event_too_large" : "batch_rejected",
+                       msg + (body.empty() ? "" : ": " + std::string(body.substr(0, 300))));
   if (o.action == "done") {
     // The collector reports events it rejected; surface them (they are not retried: same answer).
     // With acceptAny2xx the body may be anything: read a rejected list only if there is one.
     json lenient = ack ? json() : json::parse(body, nullptr, false);
     const json* rej = ack ? &ack->rejected : ja::find(lenient, "rejected");
     if (rej && rej->is_array()) {
-      for (const auto& e : *rej) {
-        out.errors.push_back({{"index", nullptr}, {"code", ja::get_string(e, "code", "rejected_by_backend")},
-                              {"field", ""}, {"message", "backend rejected an event of batch " + std::to_string(id) + ": " +
-                                                             ja::get_string(e, "message")}});
-      }
+      for (const auto& e : *rej)
+        add_delivery_error(out, ja::get_string(e, "code", "rejected_by_backend").c_str(),
+                           "backend rejected an event of batch " + std::to_string(id) + ": " + ja::get_string(e, "message"));
     } else if (!ack && lenient.is_discarded()) {
       out.log.push_back("batch " + std::to_string(id) + ": backend answered 2xx with a body that is not JSON; counted as delivered (acceptAny2xx)");
     }
