@@ -179,6 +179,7 @@ DeliveryOutcome BatchQueue::on_result(std::uint64_t id, int status, std::int64_t
 }
 
 std::size_t BatchQueue::resume(std::int64_t now, Random& rng) {
+  resumed_at_ = now;
   const std::int64_t due = now + rng.uniform(limits::kResumeJitterMs);  // inclusive bound
   std::size_t n = 0;
   for (auto& b : batches_) {
@@ -209,6 +210,9 @@ DeliveryOutcome BatchQueue::on_result(std::uint64_t id, DeliveryAction action, s
     case DeliveryAction::kRetry:
       out.action = "retry";
       it->in_flight = false;
+      // Sent before the network came back: its failure says nothing about the new network. (A
+      // batch sent in the same ms after resume() had its attempts reset by it anyway.)
+      if (it->sent_at <= resumed_at_) it->attempts = 0;
       ++it->attempts;
       it->not_before = now + retry_delay_ms(it->attempts, retry_after_ms, rng);
       out.retry_at = it->not_before;

@@ -94,6 +94,18 @@ std::optional<std::size_t> read_size(const json& o, const char* key, std::size_t
   return static_cast<std::size_t>(v->get<std::int64_t>());
 }
 
+// An optional boolean option: absent or null keeps `out`; another type is an error.
+bool read_bool(const json& o, const char* key, bool& out, ValidationError* err) {
+  const json* v = ja::find(o, key);
+  if (!v || v->is_null()) return true;
+  if (!v->is_boolean()) {
+    if (err) *err = {"option_invalid", std::string("/") + key, std::string(key) + " must be a boolean"};
+    return false;
+  }
+  out = v->get<bool>();
+  return true;
+}
+
 }  // namespace
 
 std::optional<EngineConfig> EngineConfig::from_json(const json& o, ValidationError* error) {
@@ -114,23 +126,11 @@ std::optional<EngineConfig> EngineConfig::from_json(const json& o, ValidationErr
     c.queue.in_flight_timeout_ms = c.request_timeout_ms + limits::kInFlightGraceMs;
   }
   if (bad) return std::nullopt;
-  if (const json* v = ja::find(o, "acceptAny2xx"); v && !v->is_null()) {
-    if (!v->is_boolean()) {
-      if (error) *error = {"option_invalid", "/acceptAny2xx", "acceptAny2xx must be a boolean"};
-      return std::nullopt;
-    }
-    c.accept_any_2xx = v->get<bool>();
-  }
+  if (!read_bool(o, "acceptAny2xx", c.accept_any_2xx, error)) return std::nullopt;
   if (auto v = read_size(o, "sessionTimeout", kMinSessionTimeoutMs, kMaxSessionTimeoutMs, error, bad))
     c.session_timeout_ms = static_cast<std::int64_t>(*v);
   if (bad) return std::nullopt;
-  if (const json* v = ja::find(o, "splitSessionsAtMidnight"); v && !v->is_null()) {
-    if (!v->is_boolean()) {
-      if (error) *error = {"option_invalid", "/splitSessionsAtMidnight", "splitSessionsAtMidnight must be a boolean"};
-      return std::nullopt;
-    }
-    c.split_sessions_at_midnight = v->get<bool>();
-  }
+  if (!read_bool(o, "splitSessionsAtMidnight", c.split_sessions_at_midnight, error)) return std::nullopt;
   if (const json* v = ja::find(o, "utcOffsetMinutes"); v && !v->is_null()) {
     auto m = utc_offset_from_json(v);
     if (!m) {

@@ -259,6 +259,20 @@ TEST_CASE("batch queue: resume makes waiting batches due within the jitter and r
   q.mark_in_flight(second, t);
   auto r = q.on_result(second, 0, 0, t, rng);
   CHECK(r.retry_at <= t + limits::kRetryBaseMs);
+  // the batch that was in flight at the reconnect (sent offline) fails afterwards: from the base too
+  r = q.on_result(first, 0, 0, t, rng);
+  CHECK(q.find(first)->attempts == 1);
+  CHECK(r.retry_at <= t + limits::kRetryBaseMs);
+  // a batch sent after the resume keeps growing its backoff as usual
+  std::uint64_t third = 0;
+  for (auto id : q.sendable(online + 3600 * 1000, true))
+    if (id != first && id != second) third = id;
+  REQUIRE(third != 0);
+  q.mark_in_flight(third, r.retry_at + 1);
+  q.on_result(third, 0, 0, r.retry_at + 2, rng);
+  q.mark_in_flight(third, r.retry_at + 3);
+  q.on_result(third, 0, 0, r.retry_at + 4, rng);
+  CHECK(q.find(third)->attempts == 2);
 }
 
 TEST_CASE("batch queue: the resume jitter is bounded and seeded") {

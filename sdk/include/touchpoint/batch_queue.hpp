@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -81,7 +82,9 @@ class BatchQueue {
   // Back online / visible again: every waiting batch whose backoff ends later becomes due at
   // now + uniform(0, kResumeJitterMs) (one draw for all), and its attempts restart at 0, so a
   // failure on the new network backs off from the base again. In-flight batches are untouched; the
-  // in-flight limit still bounds the drain. Returns how many batches were made due sooner.
+  // in-flight limit still bounds the drain; a batch in flight now that fails later backs off from
+  // the base too (it went out before the network came back). Returns how many batches were made
+  // due sooner.
   std::size_t resume(std::int64_t now, Random& rng);
 
   // The next time something becomes due (flush interval, a backoff ending, an in-flight timeout).
@@ -122,6 +125,7 @@ class BatchQueue {
   DropCounts dropped_unreported_;        // goes into the next formed batch (form_batches)
   DropCounts dropped_total_;             // since start, for stats
   bool drop_report_refused_ = false;     // a batch of only drop counts was refused: wait for events
+  std::int64_t resumed_at_ = std::numeric_limits<std::int64_t>::min();  // last resume() (not persisted)
 };
 
 }  // namespace touchpoint
