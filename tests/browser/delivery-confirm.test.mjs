@@ -114,6 +114,25 @@ describe('delivery is confirmed only by the collector (Chromium)', () => {
     await context.close();
   });
 
+  test('the page becoming visible again sends the waiting backlog at once, not after its backoff', async () => {
+    await collector.fault({ status: 503, retry_after_s: 120 });
+    const tab = await open('&flushInterval=100');
+    const { page, context } = tab;
+    await track(page, 'visible_test', 30);
+    await waitFor(async () => tab.logs.some((l) => /HTTP 503 -> retry/.test(l)), { what: 'a 503 with Retry-After 120 s' });
+    await collector.fault({ reset: true });
+    const t0 = Date.now();
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await assertAllDelivered('visible_test', 30, 20000);
+    assert.ok(Date.now() - t0 < 20000, 'well before the 120 s Retry-After');
+    assert.ok(tab.logs.some((l) => l.includes('resume:')), 'visible resumed the queue');
+    await assertHealthy(page);
+    await context.close();
+  });
+
   test('a kiosk an hour offline with 3,000 events: >= 95 % delivered within 30 s of reconnecting', async () => {
     const tab = await open('', { beforeLoad: async ({ page }) => { await page.clock.install(); } });
     const { page, context } = tab;
