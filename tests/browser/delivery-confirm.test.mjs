@@ -116,7 +116,8 @@ describe('delivery is confirmed only by the collector (Chromium)', () => {
 
   test('the page becoming visible again sends the waiting backlog at once, not after its backoff', async () => {
     await collector.fault({ status: 503, retry_after_s: 120 });
-    const tab = await open('&flushInterval=100');
+    // One batch (flushAt 50): no second answer can land after the resume and set its own backoff.
+    const tab = await open('&flushInterval=100&flushAt=50');
     const { page, context } = tab;
     await track(page, 'visible_test', 30);
     await waitFor(async () => tab.logs.some((l) => /HTTP 503 -> retry/.test(l)), { what: 'a 503 with Retry-After 120 s' });
