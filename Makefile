@@ -38,6 +38,7 @@ bench:
 	node bench/wasm-size.mjs --top 15
 	node bench/rules-bench.mjs
 	node bench/miniprogram-size.mjs
+	node bench/reconnect-bench.mjs
 
 clean:
 	rm -rf build-native build-wasm

@@ -27,9 +27,17 @@ const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/ja
 const server = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://x');
   if (req.method === 'POST' && url.pathname === '/v1/batch') {
-    let n = 0;
-    req.on('data', (c) => { n += c.length; });
-    req.on('end', () => { received.batches++; received.bytes += n; res.writeHead(200, { 'Content-Type': 'application/json' }); res.end('{"accepted":0,"duplicates":0,"rejected":[]}'); });
+    const chunks = [];
+    req.on('data', (c) => { chunks.push(c); });
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      received.batches++; received.bytes += raw.length;
+      // The SDK counts a batch as delivered only on an acknowledgement whose counts add up to it.
+      let events = 0;
+      try { events = JSON.parse((raw[0] === 0x1f && raw[1] === 0x8b ? zlib.gunzipSync(raw) : raw).toString('utf8')).batch.length; } catch (e) { events = 0; }
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ accepted: events, duplicates: 0, rejected: [] }));
+    });
     return;
   }
   if (url.pathname === '/v1/rules') { res.writeHead(404); res.end(); return; }

@@ -94,8 +94,16 @@ void BatchHandler::handle(const httplib::Request& req, httplib::Response& res, c
   if (faults_) {
     const FaultDecision fault = faults_->next_batch_request();
     if (fault.hang_ms > 0) faults_->hang(fault.hang_ms);
+    if (fault.discard_after_hang)
+      return send_error(res, 503, "fault_injected", "fault mode: a hung request is discarded, not stored");
     if (fault.status != 0) {
       if (fault.retry_after_s >= 0) res.set_header("Retry-After", std::to_string(fault.retry_after_s));
+      if (!fault.location.empty()) res.set_header("Location", fault.location);
+      if (fault.body) {  // html200 / body200: a 2xx that is not the acknowledgement
+        res.status = fault.status;
+        res.set_content(*fault.body, fault.content_type.c_str());
+        return;
+      }
       return send_error(res, fault.status, "fault_injected",
                         "fault mode: answering " + std::to_string(fault.status));
     }

@@ -11,6 +11,16 @@ namespace {
 constexpr std::int64_t kMaxFaultDurationMs = 60LL * 60 * 1000;
 constexpr std::int64_t kMaxHangMs = 120LL * 1000;
 constexpr std::int64_t kMaxRetryAfterS = 24LL * 60 * 60;
+constexpr std::size_t kMaxFaultBodyBytes = 64 * 1024;
+constexpr std::size_t kMaxLocationBytes = 2048;
+
+// What a captive portal (hotel, airport, shop Wi-Fi) answers any request with until the visitor
+// logs in: 200 and a login page.
+constexpr const char* kCaptivePortalHtml =
+    "<!DOCTYPE html><html><head><title>Wi-Fi login</title></head><body><h1>Welcome</h1>"
+    "<form method=\"post\" action=\"/login\"><input name=\"room\"><button>Connect</button></form></body></html>\n";
+
+bool is_redirect(std::int64_t s) { return s == 301 || s == 302 || s == 303 || s == 307 || s == 308; }
 
 std::optional<std::int64_t> read_int(const nlohmann::json& body, const char* key, std::int64_t min, std::int64_t max,
                                      std::string* error) {
@@ -40,13 +50,46 @@ std::optional<std::string> FaultInjector::configure(const nlohmann::json& body) 
   const auto hang_ms = read_int(body, "hang_ms", 1, kMaxHangMs, &error);
   const auto duration_ms = read_int(body, "duration_ms", 1, kMaxFaultDurationMs, &error);
   const auto count = read_int(body, "count", 1, 1000000, &error);
+  const auto redirect = read_int(body, "redirect", 300, 399, &error);
   if (!error.empty()) return error;
-  if (!status && !hang_ms) return std::string("a fault needs \"status\" (400..599), \"hang_ms\", or \"reset\":true");
+  if (redirect && !is_redirect(*redirect)) return std::string("redirect must be 301, 302, 303, 307 or 308");
+  const bool html200 = touchpoint::json_access::get_bool(body, "html200", false);
+  const nlohmann::json& body200 = touchpoint::json_access::member(body, "body200");
+  if (!body200.is_null() && (!body200.is_string() || body200.get_ref<const std::string&>().size() > kMaxFaultBodyBytes))
+    return std::string("body200 must be a string of at most ") + std::to_string(kMaxFaultBodyBytes) + " bytes";
+  const nlohmann::json& location = touchpoint::json_access::member(body, "location");
+  if (!location.is_null() && (!location.is_string() || location.get_ref<const std::string&>().empty() ||
+                              location.get_ref<const std::string&>().size() > kMaxLocationBytes ||
+                              location.get_ref<const std::string&>().find_first_of("\r\n") != std::string::npos))
+    return std::string("location must be a non-empty URL of at most ") + std::to_string(kMaxLocationBytes) + " bytes";
+  if (!location.is_null() && !redirect) return std::string("location needs a redirect");
+  const int answers = (status ? 1 : 0) + (html200 ? 1 : 0) + (body200.is_string() ? 1 : 0) + (redirect ? 1 : 0);
+  if (answers > 1) return std::string("a fault answers one way: status, html200, body200 or redirect");
+  if (!answers && !hang_ms)
+    return std::string("a fault needs \"status\" (400..599), \"html200\", \"body200\", \"redirect\", \"hang_ms\", or \"reset\":true");
   if (retry_after && !status) return std::string("retry_after_s needs a status");
+  const nlohmann::json& discard = touchpoint::json_access::member(body, "discard");
+  if (!discard.is_null() && (!discard.is_boolean() || !hang_ms)) return std::string("discard is a boolean and needs hang_ms");
 
   std::lock_guard<std::mutex> lock(mutex_);
   configured_ = true;
   status_ = static_cast<int>(status.value_or(0));  // range-checked: 400..599
+  body_.reset();
+  content_type_.clear();
+  location_.clear();
+  discard_ = discard.is_boolean() && discard.get<bool>();
+  if (html200) {
+    status_ = 200;
+    body_ = kCaptivePortalHtml;
+    content_type_ = "text/html; charset=utf-8";
+  } else if (body200.is_string()) {
+    status_ = 200;
+    body_ = body200.get<std::string>();
+    content_type_ = "text/plain";
+  } else if (redirect) {
+    status_ = static_cast<int>(*redirect);  // one of the five redirect codes
+    location_ = location.is_string() ? location.get<std::string>() : std::string("/v1/moved");
+  }
   retry_after_s_ = static_cast<int>(retry_after.value_or(-1));
   hang_ms_ = hang_ms.value_or(0);
   until_.reset();
@@ -71,7 +114,7 @@ FaultDecision FaultInjector::next_batch_request() {
   if (remaining_count_) --*remaining_count_;
   ++faulted_;
   ++faulted_total_;
-  return FaultDecision{status_, retry_after_s_, hang_ms_};
+  return FaultDecision{status_, retry_after_s_, hang_ms_, body_, content_type_, location_, discard_};
 }
 
 void FaultInjector::hang(std::int64_t ms) {
@@ -88,6 +131,9 @@ nlohmann::json FaultInjector::describe() {
     out["status"] = status_ ? nlohmann::json(status_) : nlohmann::json(nullptr);
     out["retry_after_s"] = retry_after_s_ >= 0 ? nlohmann::json(retry_after_s_) : nlohmann::json(nullptr);
     out["hang_ms"] = hang_ms_;
+    if (body_) out["body_bytes"] = body_->size();
+    if (!location_.empty()) out["location"] = location_;
+    if (discard_) out["discard"] = true;
     if (until_) {
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*until_ - now).count();
       out["remaining_ms"] = left > 0 ? left : 0;

@@ -17,6 +17,15 @@ export interface InitOptions {
   /** Queue bounds; past them the oldest waiting events are dropped and reported (defaults 10000 / 4 MiB). */
   maxQueueEvents?: number;
   maxQueueBytes?: number;
+  /** Every event request is aborted after this many ms and retried as a network error (default 15000, 1000..60000). */
+  requestTimeoutMs?: number;
+  /**
+   * true: any 2xx counts as delivered (third-party Segment-style backends). Default false: only the
+   * collector's acknowledgement `{accepted, duplicates, rejected}` adding up to the batch confirms it;
+   * any other 2xx (an HTML captive portal page, a non-JSON or empty body) is retried and reported as
+   * `delivery_unconfirmed`.
+   */
+  acceptAny2xx?: boolean;
   /** gzip batch bodies inside the core (default true). */
   compress?: boolean;
   /** Log decisions and errors to the console. */
@@ -61,6 +70,11 @@ export interface InitOptions {
 
 export interface KioskOptions { deviceId: string; storeId: string; idleResetMs?: number }
 
+/**
+ * Delivery codes: `delivery_unconfirmed` (a 2xx that is not the collector's acknowledgement: retried),
+ * `endpoint_moved` (a 3xx, never followed: retried; check `endpoint`), `batch_rejected` (a 4xx: dropped
+ * and counted), `event_too_large` (413 on a single event: dropped and counted), `storage_failed`.
+ */
 export interface TouchpointError { code: string; message: string; field?: string; errors?: { path: string; message: string }[] }
 export interface TagChange { tag: string; rule: string }
 export interface ScoreState { value: number; grade: string | null; max: number }
@@ -122,9 +136,9 @@ export interface Touchpoint {
 }
 
 export interface Platform { name: string; [key: string]: unknown }
-export declare function createBrowserPlatform(): Platform;
-export declare function createNodePlatform(options?: { storage?: InitOptions['storage'] }): Platform;
-export declare function createMiniProgramPlatform(wx: unknown, options?: { writeKey?: string; maxRequests?: number }): Platform;
+export declare function createBrowserPlatform(options?: { requestTimeoutMs?: number }): Platform;
+export declare function createNodePlatform(options?: { storage?: InitOptions['storage']; requestTimeoutMs?: number }): Platform;
+export declare function createMiniProgramPlatform(wx: unknown, options?: { writeKey?: string; maxRequests?: number; requestTimeoutMs?: number }): Platform;
 export declare const Touchpoint: { new (platformFactory: (o: InitOptions) => Platform, defaults?: Partial<InitOptions>): Touchpoint };
 
 declare const touchpoint: Touchpoint;

@@ -32,6 +32,7 @@ class WasmEngine {
   std::string error() const { return error_; }
   std::string ingest(const std::string& ndjson, double now) { return engine_->ingest(ndjson, ms(now)).to_json(); }
   std::string tick(double now) { return engine_->tick(ms(now)).to_json(); }
+  std::string resume(double now) { return engine_->resume(ms(now)).to_json(); }
   std::string flush(double now, bool unloading, double budget) {
     return engine_->flush(ms(now), unloading, budget > 0 && budget < 1e15 ? static_cast<std::size_t>(budget) : 0).to_json();
   }
@@ -84,6 +85,7 @@ EMSCRIPTEN_BINDINGS(touchpoint_engine) {
       .constructor<const std::string&>()
       .function("error", &WasmEngine::error)
       .function("ingest", &WasmEngine::ingest)
+      .function("resume", &WasmEngine::resume)
       .function("tick", &WasmEngine::tick)
       .function("flush", &WasmEngine::flush)
       .function("delivered", &WasmEngine::delivered)

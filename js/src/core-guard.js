@@ -16,7 +16,7 @@ const EMPTY_OUTPUT = '{"accepted":0,"errors":[],"send":[],"wake":null,"persist":
 
 // What an aborted call answers, by method (shapes the shell expects).
 const FALLBACK = {
-  ingest: EMPTY_OUTPUT, tick: EMPTY_OUTPUT, flush: EMPTY_OUTPUT, delivered: EMPTY_OUTPUT, advanceRules: EMPTY_OUTPUT,
+  ingest: EMPTY_OUTPUT, tick: EMPTY_OUTPUT, resume: EMPTY_OUTPUT, flush: EMPTY_OUTPUT, delivered: EMPTY_OUTPUT, advanceRules: EMPTY_OUTPUT,
   restore: EMPTY_OUTPUT, loadRules: '[]', stats: '{}', visit: '{}', rulesState: 'null', shareUrl: 'null', error: '',
 };
 
@@ -54,6 +54,7 @@ export class GuardedEngine {
   }
 
   tick(now) { return this._guard('tick', () => this._inner.tick(now)); }
+  resume(now) { return this._guard('resume', () => this._inner.resume(now)); }
   flush(now, unloading, budget) { return this._guard('flush', () => this._inner.flush(now, unloading, budget)); }
   advanceRules(now) { return this._guard('advanceRules', () => this._inner.advanceRules(now)); }
   stats() { return this._guard('stats', () => this._inner.stats()); }

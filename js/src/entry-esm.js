@@ -15,7 +15,7 @@ function defaultWasmUrl() {
 
 const isBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';
 const touchpoint = new Touchpoint(
-  (o) => o.platform || (isBrowser ? createBrowserPlatform() : createNodePlatform(o)),
+  (o) => o.platform || (isBrowser ? createBrowserPlatform(o) : createNodePlatform(o)),
   { get wasmUrl() { return defaultWasmUrl(); } },
 );
 

@@ -11,7 +11,7 @@ function wasmBeside(src) {
   try { return src ? new URL('touchpoint.wasm', src).href : 'touchpoint.wasm'; } catch (e) { return 'touchpoint.wasm'; }
 }
 const touchpoint = new Touchpoint(
-  (o) => o.platform || (isBrowser ? createBrowserPlatform() : createNodePlatform(o)),
+  (o) => o.platform || (isBrowser ? createBrowserPlatform(o) : createNodePlatform(o)),
   { wasmUrl: wasmBeside(script) },
 );
 touchpoint.Touchpoint = Touchpoint;

@@ -224,7 +224,7 @@ export class Touchpoint {
     this._core = await loadCore(loadOptions);
     const config = { writeKey: opts.writeKey, seed: this._platform.randomSeed() };
     for (const k of ['flushAt', 'flushInterval', 'flushBytes', 'maxQueueEvents', 'maxQueueBytes', 'compress', 'sessionTimeout',
-      'splitSessionsAtMidnight', 'utcOffsetMinutes', 'kiosk'])
+      'splitSessionsAtMidnight', 'utcOffsetMinutes', 'kiosk', 'acceptAny2xx', 'requestTimeoutMs'])
       if (opts[k] !== undefined) config[k] = opts[k];
     // A remembered decision wins over the page's default; 'granted' when neither says otherwise.
     // A decision made by consent() before init() is the newest of all.
@@ -502,7 +502,8 @@ export class Touchpoint {
   }
 
   _onLifecycle(kind) {
-    if (kind === 'online') { if (this._engine) this._apply(this._call(() => this._engine.tick(Date.now()))); return; }
+    // Back online or visible again: the waiting backlog is due now (core: Engine::resume).
+    if (kind === 'online' || kind === 'visible') { if (this._engine) this._apply(this._call(() => this._engine.resume(Date.now()))); return; }
     if (!this._engine) {
       // The core never loaded: keep the recorded calls for the next page.
       if (this._lines.length && this._platform && this._consentDecision !== 'pending' && this._consentDecision !== 'denied') {

@@ -69,7 +69,7 @@ void BatchQueue::drop_front_event() {
     ++dropped_unreported_.queue_full;
     ++dropped_total_.queue_full;
     if (it->events.empty()) {
-      dropped_unreported_.add(it->carried);
+      report_drops(it->carried);
       batches_.erase(it);
     }
     return;
@@ -101,11 +101,37 @@ void BatchQueue::form_batches(std::int64_t now, bool force) {
     }
     b.carried = dropped_unreported_;
     dropped_unreported_ = DropCounts{};
+    drop_report_refused_ = false;
     batches_.push_back(std::move(b));
     // The remaining events were queued after the ones just batched; their own age restarts the
     // interval clock conservatively at `now` (we do not keep per-event times).
     if (!pending_.empty()) oldest_pending_at_ = now;
   }
+  // Drops left over with no event to ride along (the batch carrying them was rejected and nothing
+  // is pending): a waiting batch takes them, else a batch of no events carries them alone.
+  if (dropped_unreported_.any() && pending_.empty() && !drop_report_refused_) {
+    for (auto& b : batches_)
+      if (!b.in_flight) {
+        b.carried.add(dropped_unreported_);
+        dropped_unreported_ = DropCounts{};
+        return;
+      }
+    Batch report;
+    report.id = next_batch_id_++;
+    report.carried = dropped_unreported_;
+    report.not_before = now;
+    dropped_unreported_ = DropCounts{};
+    batches_.push_back(std::move(report));
+  }
+}
+
+void BatchQueue::report_drops(const DropCounts& d) { dropped_unreported_.add(d); }
+
+void BatchQueue::carrier_rejected(const Batch& b) {
+  report_drops(b.carried);
+  // A batch of no events refused: a report of its own would be refused again, in a tight loop
+  // (a 401 for the write key). The counts wait for the next batch of events.
+  if (b.events.empty()) drop_report_refused_ = true;
 }
 
 std::vector<std::uint64_t> BatchQueue::sendable(std::int64_t now, bool unloading) const {
@@ -140,7 +166,7 @@ void BatchQueue::mark_in_flight(std::uint64_t id, std::int64_t now) {
 std::size_t BatchQueue::expire_in_flight(std::int64_t now) {
   std::size_t n = 0;
   for (auto& b : batches_)
-    if (b.in_flight && now - b.sent_at >= limits::kInFlightTimeoutMs) {
+    if (b.in_flight && now - b.sent_at >= config_.in_flight_timeout_ms) {
       b.in_flight = false;
       ++n;
     }
@@ -149,6 +175,24 @@ std::size_t BatchQueue::expire_in_flight(std::int64_t now) {
 
 DeliveryOutcome BatchQueue::on_result(std::uint64_t id, int status, std::int64_t retry_after_ms, std::int64_t now,
                                       Random& rng) {
+  return on_result(id, classify_status(status), retry_after_ms, now, rng);
+}
+
+std::size_t BatchQueue::resume(std::int64_t now, Random& rng) {
+  resumed_at_ = now;
+  const std::int64_t due = now + rng.uniform(limits::kResumeJitterMs);  // inclusive bound
+  std::size_t n = 0;
+  for (auto& b : batches_) {
+    if (b.in_flight || b.not_before <= due) continue;
+    b.not_before = due;
+    b.attempts = 0;
+    ++n;
+  }
+  return n;
+}
+
+DeliveryOutcome BatchQueue::on_result(std::uint64_t id, DeliveryAction action, std::int64_t retry_after_ms,
+                                      std::int64_t now, Random& rng) {
   auto it = std::find_if(batches_.begin(), batches_.end(), [&](const Batch& b) { return b.id == id; });
   if (it == batches_.end()) return {"unknown_batch", 0, 0};
   DeliveryOutcome out;
@@ -158,7 +202,7 @@ DeliveryOutcome BatchQueue::on_result(std::uint64_t id, int status, std::int64_t
     total_bytes_ -= at->bytes;
     batches_.erase(at);
   };
-  switch (classify_status(status)) {
+  switch (action) {
     case DeliveryAction::kDone:
       out.action = "done";
       remove(it);
@@ -166,6 +210,9 @@ DeliveryOutcome BatchQueue::on_result(std::uint64_t id, int status, std::int64_t
     case DeliveryAction::kRetry:
       out.action = "retry";
       it->in_flight = false;
+      // Sent before the network came back: its failure says nothing about the new network. (A
+      // batch sent in the same ms after resume() had its attempts reset by it anyway.)
+      if (it->sent_at <= resumed_at_) it->attempts = 0;
       ++it->attempts;
       it->not_before = now + retry_delay_ms(it->attempts, retry_after_ms, rng);
       out.retry_at = it->not_before;
@@ -173,7 +220,7 @@ DeliveryOutcome BatchQueue::on_result(std::uint64_t id, int status, std::int64_t
     case DeliveryAction::kSplit: {
       if (it->events.size() <= 1) {
         out.action = "drop";
-        dropped_unreported_.add(it->carried);
+        carrier_rejected(*it);
         dropped_unreported_.too_large += it->events.size();
         dropped_total_.too_large += it->events.size();
         remove(it);
@@ -197,7 +244,7 @@ DeliveryOutcome BatchQueue::on_result(std::uint64_t id, int status, std::int64_t
     }
     case DeliveryAction::kDrop:
       out.action = "drop";
-      dropped_unreported_.add(it->carried);
+      carrier_rejected(*it);
       dropped_unreported_.rejected += it->events.size();
       dropped_total_.rejected += it->events.size();
       remove(it);
@@ -214,7 +261,7 @@ std::optional<std::int64_t> BatchQueue::next_wake() const {
   for (const auto& b : batches_) {
     if (b.in_flight) {
       ++in_flight;
-      consider(b.sent_at + limits::kInFlightTimeoutMs);
+      consider(b.sent_at + config_.in_flight_timeout_ms);
     }
   }
   if (in_flight < config_.max_in_flight)
@@ -284,7 +331,7 @@ bool BatchQueue::restore(const json& h, std::vector<std::string> lines, std::str
     }
     total_events_ += b.events.size();
     total_bytes_ += b.bytes;
-    if (!b.events.empty()) batches_.push_back(std::move(b));
+    if (!b.events.empty() || b.carried.any()) batches_.push_back(std::move(b));  // a drop report rides alone
   }
   for (; li < lines.size(); ++li) {
     pending_bytes_ += lines[li].size();

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "delivery_ack.hpp"
 #include "touchpoint/gzip_encoder.hpp"
 #include "touchpoint/iso_time.hpp"
 #include "touchpoint/json_access.hpp"
@@ -61,6 +62,17 @@ json parse_call(std::string_view line, bool& repaired) {
   return json::parse(fixed, nullptr, false);
 }
 
+// An error about a delivery (no call index): one definition, so each report costs a call, not a
+// json initializer list inlined at every site.
+void add_delivery_error(Output& out, const char* code, std::string message) {
+  json e = json::object();
+  e["index"] = nullptr;
+  e["code"] = code;
+  e["field"] = "";
+  e["message"] = std::move(message);
+  out.errors.push_back(std::move(e));
+}
+
 void add_error(Output& out, std::size_t index, const ValidationError& e) {
   json j = e.to_json();
   j["index"] = index;
@@ -82,6 +94,18 @@ std::optional<std::size_t> read_size(const json& o, const char* key, std::size_t
   return static_cast<std::size_t>(v->get<std::int64_t>());
 }
 
+// An optional boolean option: absent or null keeps `out`; another type is an error.
+bool read_bool(const json& o, const char* key, bool& out, ValidationError* err) {
+  const json* v = ja::find(o, key);
+  if (!v || v->is_null()) return true;
+  if (!v->is_boolean()) {
+    if (err) *err = {"option_invalid", std::string("/") + key, std::string(key) + " must be a boolean"};
+    return false;
+  }
+  out = v->get<bool>();
+  return true;
+}
+
 }  // namespace
 
 std::optional<EngineConfig> EngineConfig::from_json(const json& o, ValidationError* error) {
@@ -97,17 +121,16 @@ std::optional<EngineConfig> EngineConfig::from_json(const json& o, ValidationErr
   if (auto v = read_size(o, "flushBytes", 1024, limits::kMaxBatchBodyBytes, error, bad)) c.queue.flush_bytes = *v;
   if (auto v = read_size(o, "maxQueueEvents", 1, 1000000, error, bad)) c.queue.max_events = *v;
   if (auto v = read_size(o, "maxQueueBytes", 64 * 1024, 64 * 1024 * 1024, error, bad)) c.queue.max_bytes = *v;
+  if (auto v = read_size(o, "requestTimeoutMs", limits::kMinRequestTimeoutMs, limits::kMaxRequestTimeoutMs, error, bad)) {
+    c.request_timeout_ms = static_cast<std::int64_t>(*v);
+    c.queue.in_flight_timeout_ms = c.request_timeout_ms + limits::kInFlightGraceMs;
+  }
   if (bad) return std::nullopt;
+  if (!read_bool(o, "acceptAny2xx", c.accept_any_2xx, error)) return std::nullopt;
   if (auto v = read_size(o, "sessionTimeout", kMinSessionTimeoutMs, kMaxSessionTimeoutMs, error, bad))
     c.session_timeout_ms = static_cast<std::int64_t>(*v);
   if (bad) return std::nullopt;
-  if (const json* v = ja::find(o, "splitSessionsAtMidnight"); v && !v->is_null()) {
-    if (!v->is_boolean()) {
-      if (error) *error = {"option_invalid", "/splitSessionsAtMidnight", "splitSessionsAtMidnight must be a boolean"};
-      return std::nullopt;
-    }
-    c.split_sessions_at_midnight = v->get<bool>();
-  }
+  if (!read_bool(o, "splitSessionsAtMidnight", c.split_sessions_at_midnight, error)) return std::nullopt;
   if (const json* v = ja::find(o, "utcOffsetMinutes"); v && !v->is_null()) {
     auto m = utc_offset_from_json(v);
     if (!m) {
@@ -568,7 +591,7 @@ void Engine::send_ready(std::int64_t now, bool unloading, std::size_t budget, Ou
   if (std::size_t lost = queue_.expire_in_flight(now)) {
     for (auto it = bodies_.begin(); it != bodies_.end();)  // their answers will never come
       it = queue_.find(it->first) && queue_.find(it->first)->in_flight ? std::next(it) : bodies_.erase(it);
-    out.log.push_back(std::to_string(lost) + " batches got no answer within " + std::to_string(limits::kInFlightTimeoutMs / 1000) +
+    out.log.push_back(std::to_string(lost) + " batches got no answer within " + std::to_string(queue_.config().in_flight_timeout_ms / 1000) +
                       " s; sending them again");
   }
   queue_.form_batches(now, unloading);
@@ -615,30 +638,55 @@ Output Engine::flush(std::int64_t now, bool unloading, std::size_t budget) {
 Output Engine::delivered(std::uint64_t id, int status, std::int64_t retry_after_ms, std::string_view body, std::int64_t now) {
   Output out;
   bodies_.erase(id);
-  DeliveryOutcome o = queue_.on_result(id, status, retry_after_ms, now, rng_);
+  // Confirmation (issue 7): a 2xx counts only with the collector's acknowledgement of this batch;
+  // a captive portal's HTML page, an empty or foreign body is retried like a network error.
+  DeliveryAction action = classify_status(status);
+  std::optional<DeliveryAck> ack;
+  std::string unconfirmed;  // why a 2xx did not confirm
+  if (action == DeliveryAction::kDone && !config_.accept_any_2xx)
+    if (const Batch* b = queue_.find(id)) {
+      ack = parse_delivery_ack(body, b->events.size(), &unconfirmed);
+      if (!ack) action = DeliveryAction::kRetry;
+    }
+  DeliveryOutcome o = queue_.on_result(id, action, retry_after_ms, now, rng_);
   std::string msg = "batch " + std::to_string(id) + " (" + std::to_string(o.events) + " events): HTTP " +
                     std::to_string(status) + " -> " + o.action;
   if (o.action == "retry") msg += " at " + format_iso8601_ms(o.retry_at);
+  if (status == 0 && !body.empty()) msg += " (" + std::string(body.substr(0, 200)) + ")";  // network error, timeout
   out.log.push_back(msg);
-  if (o.action == "drop") {
-    out.errors.push_back({{"index", nullptr}, {"code", status == 413 ? "event_too_large" : "batch_rejected"},
-                          {"field", ""}, {"message", msg + (body.empty() ? "" : ": " + std::string(body.substr(0, 300)))}});
-  }
-  if (o.action == "done" && !body.empty()) {
+  if (!unconfirmed.empty() && o.action == "retry")
+    add_delivery_error(out, "delivery_unconfirmed", msg + ": not the collector's acknowledgement (" + unconfirmed + ")" +
+                                                     (body.empty() ? "" : ": " + std::string(body.substr(0, 120))));
+  if (is_redirect_status(status) && o.action == "retry")
+    add_delivery_error(out, "endpoint_moved", msg + ": a redirect, which event requests never follow; check the endpoint option");
+  if (o.action == "drop")
+    add_delivery_error(out, status == 413 ? "event_too_large" : "batch_rejected",
+                       msg + (body.empty() ? "" : ": " + std::string(body.substr(0, 300))));
+  if (o.action == "done") {
     // The collector reports events it rejected; surface them (they are not retried: same answer).
-    json r = json::parse(body, nullptr, false);
-    const json* rej = ja::find(r, "rejected");
-    if (rej && rej->is_array() && !rej->empty()) {
-      for (const auto& e : *rej) {
-        out.errors.push_back({{"index", nullptr}, {"code", ja::get_string(e, "code", "rejected_by_backend")},
-                              {"field", ""}, {"message", "backend rejected an event of batch " + std::to_string(id) + ": " +
-                                                             ja::get_string(e, "message")}});
-      }
-    } else if (r.is_discarded()) {
-      out.log.push_back("batch " + std::to_string(id) + ": backend answered 2xx with a body that is not JSON; events counted as delivered");
+    // With acceptAny2xx the body may be anything: read a rejected list only if there is one.
+    json lenient = ack ? json() : json::parse(body, nullptr, false);
+    const json* rej = ack ? &ack->rejected : ja::find(lenient, "rejected");
+    if (rej && rej->is_array()) {
+      for (const auto& e : *rej)
+        add_delivery_error(out, ja::get_string(e, "code", "rejected_by_backend").c_str(),
+                           "backend rejected an event of batch " + std::to_string(id) + ": " + ja::get_string(e, "message"));
+    } else if (!ack && lenient.is_discarded()) {
+      out.log.push_back("batch " + std::to_string(id) + ": backend answered 2xx with a body that is not JSON; counted as delivered (acceptAny2xx)");
     }
   }
   out.persist = o.action != "unknown_batch";
+  send_ready(now, false, 0, out);
+  finish(out, now);
+  return out;
+}
+
+Output Engine::resume(std::int64_t now) {
+  Output out;
+  if (std::size_t n = queue_.resume(now, rng_))
+    out.log.push_back("resume: " + std::to_string(n) + " waiting batches due now (backoff reset, jitter up to " +
+                      std::to_string(limits::kResumeJitterMs) + " ms)");
+  expire_session(now, out);
   send_ready(now, false, 0, out);
   finish(out, now);
   return out;

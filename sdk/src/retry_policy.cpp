@@ -8,7 +8,7 @@ namespace touchpoint {
 
 DeliveryAction classify_status(int s) {
   if (s >= 200 && s < 300) return DeliveryAction::kDone;
-  if (s == 0 || s == 408 || s == 429 || s >= 500) return DeliveryAction::kRetry;
+  if (s == 0 || is_redirect_status(s) || s == 408 || s == 429 || s >= 500) return DeliveryAction::kRetry;
   if (s == 413) return DeliveryAction::kSplit;
   return DeliveryAction::kDrop;
 }

@@ -205,7 +205,8 @@ TEST_CASE("engine: delivery results — retry with backoff, 413 split, 4xx drop 
   o = out_json(e.ingest(calls, 600));
   CHECK(body_of(e, o)["dropped"]["rejected"] == 2);
   // a 2xx naming rejected events surfaces them
-  o = out_json(e.delivered(o["send"][0]["id"], 200, 0, "{\"accepted\":3,\"rejected\":[{\"index\":1,\"code\":\"x\",\"message\":\"m\"}]}", 700));
+  REQUIRE(o["send"][0]["events"] == 4);
+  o = out_json(e.delivered(o["send"][0]["id"], 200, 0, "{\"accepted\":3,\"duplicates\":0,\"rejected\":[{\"index\":1,\"code\":\"x\",\"message\":\"m\"}]}", 700));
   CHECK(o["errors"][0]["code"] == "x");
   // garbage from the backend is logged, never fatal
   o = out_json(e.delivered(12345, 200, 0, "\xFF\xFE garbage", 701));

@@ -16,7 +16,10 @@ TEST_CASE("retry policy: status classes") {
   CHECK(classify_status(413) == DeliveryAction::kSplit);
   CHECK(classify_status(400) == DeliveryAction::kDrop);
   CHECK(classify_status(401) == DeliveryAction::kDrop);
-  CHECK(classify_status(302) == DeliveryAction::kDrop);
+  CHECK(classify_status(302) == DeliveryAction::kRetry);  // a redirect is never followed, never dropped
+  CHECK(classify_status(301) == DeliveryAction::kRetry);
+  CHECK(classify_status(308) == DeliveryAction::kRetry);
+  CHECK(classify_status(101) == DeliveryAction::kDrop);
 }
 
 TEST_CASE("retry policy: full jitter grows exponentially up to the cap") {

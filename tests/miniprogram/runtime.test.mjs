@@ -137,6 +137,33 @@ describe('mini-program adapter', () => {
   });
 });
 
+describe('mini-program adapter: event request timeout', () => {
+  test('an event request times out after requestTimeoutMs (default 15 s) as a network error; rules keep 60 s', async () => {
+    const server = await holdServer();
+    try {
+      const { sim, app } = runtime();
+      const quick = createMiniProgramPlatform(app.context.wx, { requestTimeoutMs: 1500 });
+      const standard = createMiniProgramPlatform(app.context.wx, {});
+      const a = quick.send(server.url + '/v1/batch', new Uint8Array([1]));
+      const b = standard.send(server.url + '/v1/batch', new Uint8Array([2]));
+      const done = [];
+      a.then(() => done.push('quick'));
+      b.then(() => done.push('standard'));
+      for (let i = 0; i < 20 && server.held.length < 2; i++) await tick();
+      await sim.advance(1499);
+      assert.deepEqual(done, []);
+      await sim.advance(1);
+      await tick();
+      assert.deepEqual(done, ['quick']);
+      assert.deepEqual(await a, { status: 0, retryAfterMs: 0, body: 'request:fail timeout' });
+      await sim.advance(15000 - 1500);
+      await tick();
+      assert.deepEqual(done, ['quick', 'standard']);
+      assert.equal((await b).status, 0);
+    } finally { await server.close(); }
+  });
+});
+
 describe('chunked storage', () => {
   const big = (n, seed = 'a') => Array.from({ length: n }, (_, i) => String.fromCharCode(0x4e00 + ((i * 7 + seed.charCodeAt(0)) % 2000))).join('');
 

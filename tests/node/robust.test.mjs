@@ -205,8 +205,8 @@ describe('after a wasm abort the SDK recovers', () => {
     const { tp, errors } = await client(p, { flushAt: 1 });
     tp.track('in_flight');
     tp._drain();
-    abortOnce(tp._engine, 'tick');
-    tp._onLifecycle('online'); // tick aborts
+    abortOnce(tp._engine, 'resume');
+    tp._onLifecycle('online'); // resume (back online) aborts
     await until('recovery', () => !tp._engine.dead);
     release();
     assert.ok(await tp.flush());

@@ -152,7 +152,14 @@ describe('dist/ in Node', () => {
       await tp.init({ writeKey: 'node-garbage', endpoint: `http://127.0.0.1:${server.address().port}`, wasmBinary, rules: false });
       tp.track('g1');
       assert.ok(await tp.flush());
-      assert.equal(tp.queueStats().queued, 0, '2xx counts as delivered even with a garbage body');
+      assert.ok(errors.some((e) => e.code === 'delivery_unconfirmed'), JSON.stringify(errors));
+      assert.ok(tp.queueStats().queued >= 1, 'a 2xx with a garbage body confirms nothing: kept for a retry');
+      // acceptAny2xx (third-party backends): any 2xx is delivered
+      const lenient = newClient(memoryStore());
+      await lenient.init({ writeKey: 'node-garbage-any', endpoint: `http://127.0.0.1:${server.address().port}`, wasmBinary, rules: false, acceptAny2xx: true });
+      lenient.track('g1');
+      assert.ok(await lenient.flush());
+      assert.equal(lenient.queueStats().queued, 0, 'acceptAny2xx: a 2xx counts as delivered even with a garbage body');
       mode = '400';
       tp.track('g2');
       await tp.flush();

@@ -9,7 +9,7 @@ import zlib from 'node:zlib';
 import { ROOT } from '../support/collector.mjs';
 
 // Measured for this commit (see the figures in docs/sdk.md "Size"); target 69 KB (70,656 B).
-const PAGE_BUDGET_GZIP_BYTES = 159308;  // 23,002 mjs + 136,306 wasm: kiosk mode (issue 7 C, +2,378) and the web-view session chain (+533) on 156,420
+const PAGE_BUDGET_GZIP_BYTES = 161092;  // 23,285 mjs + 137,807 wasm: kiosk mode (+2,378), ack-confirmed delivery (+1,726), the web-view session chain (+533) on 156,420
 const PAGE_FILES = ['touchpoint.mjs', 'touchpoint.wasm'];
 
 test(`what a page loads from dist/ stays within ${PAGE_BUDGET_GZIP_BYTES} B gzip -9`, () => {

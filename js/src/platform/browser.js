@@ -1,5 +1,5 @@
 // Browser adapter: localStorage, fetch/sendBeacon, page lifecycle and page context.
-import { fetchRulesWith, fetchSend, memoryStore, randomSeedFrom, wrapStorage } from './common.js';
+import { fetchRulesWith, fetchSend, memoryStore, randomSeedFrom, requestTimeoutFrom, wrapStorage } from './common.js';
 
 function localStore() {
   try {
@@ -13,7 +13,9 @@ function localStore() {
   }
 }
 
-export function createBrowserPlatform() {
+// options: the init options (requestTimeoutMs bounds every event request).
+export function createBrowserPlatform(options = {}) {
+  const timeoutMs = requestTimeoutFrom(options);
   return {
     name: 'browser',
     storage: wrapStorage(localStore()),
@@ -21,20 +23,24 @@ export function createBrowserPlatform() {
     randomSeed: () => randomSeedFrom(globalThis.crypto),
     setTimer: (fn, ms) => setTimeout(fn, ms),
     clearTimer: (h) => clearTimeout(h),
-    send: (url, bytes, keepalive) => fetchSend(fetch.bind(globalThis), url, bytes, keepalive),
+    send: (url, bytes, keepalive) => fetchSend(fetch.bind(globalThis), url, bytes, keepalive, timeoutMs),
     fetchRules: (url, etag) => fetchRulesWith(fetch.bind(globalThis), url, etag),
     // While the page goes away: a keepalive fetch outlives the unload (and its answer is still
     // handled if the page lives on); sendBeacon where keepalive fetch is missing. Never throws.
     sendOnUnload(url, bytes) {
-      if (typeof Request !== 'undefined' && 'keepalive' in Request.prototype) return fetchSend(fetch.bind(globalThis), url, bytes, true);
+      if (typeof Request !== 'undefined' && 'keepalive' in Request.prototype) return fetchSend(fetch.bind(globalThis), url, bytes, true, timeoutMs);
       let queued = false;
       try { queued = navigator.sendBeacon(url, new Blob([bytes], { type: 'text/plain' })); } catch (e) { queued = false; }
       // A beacon has no answer: report it as lost so the batch is retried (the backend dedupes).
       return Promise.resolve({ status: 0, retryAfterMs: 0, body: queued ? 'sent by beacon, no answer' : 'not sent' });
     },
+    // 'hidden' / 'pagehide': flush for the unload; 'online' / 'visible': the backlog is due now.
     onLifecycle(handler) {
-      const hidden = () => { if (document.visibilityState === 'hidden') handler('hidden'); };
-      document.addEventListener('visibilitychange', hidden);
+      const visibility = () => {
+        if (document.visibilityState === 'hidden') handler('hidden');
+        else if (document.visibilityState === 'visible') handler('visible');
+      };
+      document.addEventListener('visibilitychange', visibility);
       window.addEventListener('pagehide', () => handler('pagehide'));
       window.addEventListener('online', () => handler('online'));
     },

@@ -40,24 +40,62 @@ export function randomSeedFrom(cryptoObj) {
   return hex;
 }
 
-const MAX_RESPONSE_CHARS = 4096; // we only read the collector's small JSON answer
+// The collector's acknowledgement names each rejected event (at most 1000, collector/batch_handler.cpp):
+// read enough of it that the core can check it whole; a cut body would never confirm.
+export const MAX_RESPONSE_CHARS = 1024 * 1024;
+// Default for the init option requestTimeoutMs (the core's limits::kDefaultRequestTimeoutMs, which
+// derives its in-flight timeout from it): an event request is aborted after this.
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15000;
 
-// fetch-based sender shared by browsers and Node 18+.
-export async function fetchSend(fetchFn, url, bytes, keepalive) {
+// The timeout an adapter uses: the init option when it is a positive number, else the default
+// (the core validates the option and reports a bad one at init).
+export function requestTimeoutFrom(options) {
+  const t = options && options.requestTimeoutMs;
+  return typeof t === 'number' && t > 0 && Number.isFinite(t) ? t : DEFAULT_REQUEST_TIMEOUT_MS;
+}
+
+// fetch-based sender shared by browsers and Node 18+. Answers {status, retryAfterMs, body} and
+// never rejects:
+// - redirects are never followed (a browser re-sends a redirected POST as GET, which the moved
+//   endpoint refuses, and every batch was dropped): a browser hands back an opaqueredirect
+//   response (status 0), reported as 307 so the core sees a 3xx; Node hands back the 3xx itself;
+// - after timeoutMs the request (and the read of its answer) is aborted and answers status 0, a
+//   network error, with the reason as body for the debug log. A hung backend no longer holds the
+//   in-flight slots forever.
+export async function fetchSend(fetchFn, url, bytes, keepalive, timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS) {
+  const controller = typeof AbortController === 'function' ? new AbortController() : null;
+  let timer = null;
+  // Raced as well as aborted: a fetch that ignores the signal still cannot hang the queue.
+  const expired = new Promise((resolve) => {
+    timer = setTimeout(() => {
+      if (controller) { try { controller.abort(); } catch (e) { /* already settled */ } }
+      resolve({ status: 0, retryAfterMs: 0, body: `request timed out after ${timeoutMs} ms` });
+    }, timeoutMs);
+  });
+  const attempt = (async () => {
+    try {
+      const res = await fetchFn(url, {
+        method: 'POST',
+        body: bytes,
+        // text/plain keeps the request "simple": no CORS preflight; the collector sniffs gzip.
+        headers: { 'Content-Type': 'text/plain' },
+        keepalive,
+        credentials: 'omit',
+        redirect: 'manual',
+        ...(controller ? { signal: controller.signal } : {}),
+      });
+      if (res.type === 'opaqueredirect') return { status: 307, retryAfterMs: 0, body: 'redirect not followed (opaqueredirect)' };
+      let body = '';
+      try { body = (await res.text()).slice(0, MAX_RESPONSE_CHARS); } catch (e) { body = ''; }
+      return { status: res.status, retryAfterMs: parseRetryAfter(res.headers.get('Retry-After'), Date.now()), body };
+    } catch (err) {
+      return { status: 0, retryAfterMs: 0, body: String(err && err.message || err) };
+    }
+  })();
   try {
-    const res = await fetchFn(url, {
-      method: 'POST',
-      body: bytes,
-      // text/plain keeps the request "simple": no CORS preflight; the collector sniffs gzip.
-      headers: { 'Content-Type': 'text/plain' },
-      keepalive,
-      credentials: 'omit',
-    });
-    let body = '';
-    try { body = (await res.text()).slice(0, MAX_RESPONSE_CHARS); } catch (e) { body = ''; }
-    return { status: res.status, retryAfterMs: parseRetryAfter(res.headers.get('Retry-After'), Date.now()), body };
-  } catch (err) {
-    return { status: 0, retryAfterMs: 0, body: String(err && err.message || err) };
+    return await Promise.race([attempt, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

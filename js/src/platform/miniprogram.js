@@ -2,15 +2,15 @@
 // the runtime's timeout), app lifecycle, and the page "location" the mini-program autotrack sets
 // (js/src/miniprogram/). Nothing here touches a browser global: the runtime has no window,
 // document, fetch, performance, URL, TextDecoder or crypto (docs/miniprogram.md).
-import { parseRetryAfter } from './common.js';
+import { MAX_RESPONSE_CHARS, parseRetryAfter, requestTimeoutFrom } from './common.js';
 import { createChunkedStorage } from '../miniprogram/storage.js';
 
 // wx.request, uploadFile and downloadFile share 10 concurrent requests across the app; the SDK
 // keeps to 3 (sa-sdk-miniprogram and GrowingIO send at most 3 at once) so the app keeps the rest.
 export const MAX_REQUESTS = 3;
-// The runtime's default and maximum timeout (api/network/request/wx.request).
+// The runtime's default and maximum timeout (api/network/request/wx.request): rules requests keep
+// it; event requests use the init option requestTimeoutMs (default 15 s, like the browser).
 export const REQUEST_TIMEOUT_MS = 60 * 1000;
-const MAX_RESPONSE_CHARS = 4096; // we only read the collector's small JSON answer
 const STATE_KEYS = ['state', 'calls', 'rules', 'consent']; // what the shell reads at init
 
 const errText = (e) => String((e && (e.errMsg || e.message)) || e);
@@ -28,7 +28,7 @@ function createRequester(wx, max) {
       running++;
       const done = (ok, r) => { running--; resolve({ ok, r }); next(); };
       try {
-        wx.request({ ...args, timeout: REQUEST_TIMEOUT_MS, success: (r) => done(true, r), fail: (e) => done(false, e) });
+        wx.request({ timeout: REQUEST_TIMEOUT_MS, ...args, success: (r) => done(true, r), fail: (e) => done(false, e) });
       } catch (e) { done(false, e); }
     }
   };
@@ -44,6 +44,7 @@ export function createMiniProgramPlatform(wx, options = {}) {
   const storage = createChunkedStorage(wx, { onError: (m) => errorListeners.forEach((f) => f(m)) });
   if (prefix) storage.preload(STATE_KEYS.map((k) => prefix + k)); // runs while the wasm loads
   const request = createRequester(wx, options.maxRequests || MAX_REQUESTS);
+  const sendTimeoutMs = Math.min(requestTimeoutFrom(options), REQUEST_TIMEOUT_MS);
 
   // wx.getRandomValues is asynchronous and the seed is needed when the core starts: ask now, use
   // it if it came back in time (it does while the wasm loads), else Math.random (ids need
@@ -62,7 +63,7 @@ export function createMiniProgramPlatform(wx, options = {}) {
 
   const send = (url, bytes) => request({
     url, method: 'POST', data: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-    header: { 'Content-Type': 'text/plain' }, responseType: 'text', dataType: 'text',
+    header: { 'Content-Type': 'text/plain' }, responseType: 'text', dataType: 'text', timeout: sendTimeoutMs,
   }).then(({ ok, r }) => ok
     ? { status: r.statusCode, retryAfterMs: parseRetryAfter(header(r.header, 'Retry-After'), Date.now()), body: String(r.data == null ? '' : r.data).slice(0, MAX_RESPONSE_CHARS) }
     : { status: 0, retryAfterMs: 0, body: errText(r) });

@@ -1,7 +1,8 @@
 // Node adapter (server-side tracking, tests): in-memory or caller-supplied storage, global fetch.
-import { fetchRulesWith, fetchSend, memoryStore, randomSeedFrom, wrapStorage } from './common.js';
+import { fetchRulesWith, fetchSend, memoryStore, randomSeedFrom, requestTimeoutFrom, wrapStorage } from './common.js';
 
 export function createNodePlatform(options = {}) {
+  const timeoutMs = requestTimeoutFrom(options);
   return {
     name: 'node',
     storage: wrapStorage(options.storage || memoryStore()),
@@ -9,7 +10,7 @@ export function createNodePlatform(options = {}) {
     randomSeed: () => randomSeedFrom(globalThis.crypto),
     setTimer: (fn, ms) => { const t = setTimeout(fn, ms); if (t && t.unref) t.unref(); return t; },
     clearTimer: (h) => clearTimeout(h),
-    send: (url, bytes) => fetchSend(globalThis.fetch, url, bytes, false),
+    send: (url, bytes) => fetchSend(globalThis.fetch, url, bytes, false, timeoutMs),
     fetchRules: (url, etag) => fetchRulesWith(globalThis.fetch, url, etag),
     onLifecycle() {},
     context: () => ({ library: undefined, locale: (globalThis.Intl && Intl.DateTimeFormat().resolvedOptions().locale) || undefined }),

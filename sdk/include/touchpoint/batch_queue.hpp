@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +24,7 @@ struct BatchQueueConfig {
   std::size_t max_events = limits::kDefaultMaxQueueEvents;
   std::size_t max_bytes = limits::kDefaultMaxQueueBytes;
   std::size_t max_in_flight = limits::kMaxBatchesInFlight;
+  std::int64_t in_flight_timeout_ms = limits::kInFlightTimeoutMs;  // request timeout + grace
 };
 
 // Why events were lost, reported to the backend in the next batch body ("dropped").
@@ -68,11 +70,22 @@ class BatchQueue {
   std::vector<std::uint64_t> sendable(std::int64_t now, bool unloading) const;
   const Batch* find(std::uint64_t id) const;
   void mark_in_flight(std::uint64_t id, std::int64_t now);
-  // Batches nobody answered within kInFlightTimeoutMs (the request was lost with the page or the
+  // Batches nobody answered within in_flight_timeout_ms (the request was lost with the page or the
   // network) become sendable again; the backend dedupes a re-send. Returns how many.
   std::size_t expire_in_flight(std::int64_t now);
 
   DeliveryOutcome on_result(std::uint64_t id, int http_status, std::int64_t retry_after_ms, std::int64_t now, Random& rng);
+  // The same with the action already decided (Engine::delivered turns an unconfirmed 2xx into kRetry).
+  DeliveryOutcome on_result(std::uint64_t id, DeliveryAction action, std::int64_t retry_after_ms, std::int64_t now,
+                            Random& rng);
+
+  // Back online / visible again: every waiting batch whose backoff ends later becomes due at
+  // now + uniform(0, kResumeJitterMs) (one draw for all), and its attempts restart at 0, so a
+  // failure on the new network backs off from the base again. In-flight batches are untouched; the
+  // in-flight limit still bounds the drain; a batch in flight now that fails later backs off from
+  // the base too (it went out before the network came back). Returns how many batches were made
+  // due sooner.
+  std::size_t resume(std::int64_t now, Random& rng);
 
   // The next time something becomes due (flush interval, a backoff ending, an in-flight timeout).
   std::optional<std::int64_t> next_wake() const;
@@ -97,6 +110,9 @@ class BatchQueue {
  private:
   void enforce_bounds();
   void drop_front_event();
+  // Drop counts whose carrier is gone (dropped, rejected, emptied) must still reach the backend.
+  void report_drops(const DropCounts& d);
+  void carrier_rejected(const Batch& b);  // the backend refused batch b: its counts go back
 
   BatchQueueConfig config_;
   std::deque<Batch> batches_;            // formed, oldest first
@@ -106,8 +122,10 @@ class BatchQueue {
   std::size_t total_events_ = 0;
   std::size_t total_bytes_ = 0;
   std::uint64_t next_batch_id_ = 1;
-  DropCounts dropped_unreported_;        // goes into the next formed batch
+  DropCounts dropped_unreported_;        // goes into the next formed batch (form_batches)
   DropCounts dropped_total_;             // since start, for stats
+  bool drop_report_refused_ = false;     // a batch of only drop counts was refused: wait for events
+  std::int64_t resumed_at_ = std::numeric_limits<std::int64_t>::min();  // last resume() (not persisted)
 };
 
 }  // namespace touchpoint

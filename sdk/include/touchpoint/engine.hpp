@@ -37,10 +37,17 @@ struct EngineConfig {
   Consent consent = Consent::kGranted;  // 'pending': hold events in memory, store and send nothing
   std::string anonymous_id;       // adopt this id when no stored state has one (shared cookie)
   std::optional<KioskConfig> kiosk;  // a shared in-store screen: context.kiosk, store first touch (kiosk.hpp)
+  // A batch counts as delivered only on the collector's acknowledgement ({accepted, duplicates,
+  // rejected} adding up to the batch); any other 2xx is retried and reported as
+  // delivery_unconfirmed. true: any 2xx is delivered (third-party Segment-style backends).
+  bool accept_any_2xx = false;
+  // Every event request is aborted after this (the shell enforces it); the in-flight timeout of
+  // the queue is this plus limits::kInFlightGraceMs.
+  std::int64_t request_timeout_ms = limits::kDefaultRequestTimeoutMs;
 
   // Reads init options {writeKey, flushAt, flushInterval, flushBytes, maxQueueEvents, maxQueueBytes,
   // compress, seed, sessionTimeout, splitSessionsAtMidnight, utcOffsetMinutes, consent, anonymousId,
-  // kiosk: {idleResetMs, deviceId, storeId}};
+  // kiosk: {idleResetMs, deviceId, storeId}, acceptAny2xx, requestTimeoutMs};
   // unknown keys are ignored (the shell owns them), wrong types are errors.
   static std::optional<EngineConfig> from_json(const nlohmann::json& options, ValidationError* error);
 };
@@ -83,9 +90,16 @@ class Engine {
   // Flush now. `unloading`: the page is going away, so everything not in flight goes out at once,
   // ignoring backoff, with bodies adding up to at most `budget_bytes` (the 64 KB keepalive budget).
   Output flush(std::int64_t now_ms, bool unloading, std::size_t budget_bytes);
-  // The answer for batch `id`: HTTP status (0 = network error), Retry-After in ms (0 if none), body.
+  // The answer for batch `id`: HTTP status (0 = network error or timeout, its text as body; a 3xx is
+  // a redirect the shell did not follow), Retry-After in ms (0 if none), body. A 2xx is delivered
+  // only with the collector's acknowledgement (see EngineConfig::accept_any_2xx); otherwise it is
+  // retried with backoff and reported as delivery_unconfirmed. A 3xx is retried and reported as
+  // endpoint_moved, never dropped.
   Output delivered(std::uint64_t id, int status, std::int64_t retry_after_ms, std::string_view body,
                    std::int64_t now_ms);
+  // The network is back or the page is visible again: waiting batches are due at once, within a
+  // small jitter, with their backoff reset (BatchQueue::resume); what may go now is sent.
+  Output resume(std::int64_t now_ms);
 
   // Body of a batch handed out in Output.send (gzip when compress is on); empty if unknown.
   const std::string& batch_body(std::uint64_t id) const;

@@ -33,7 +33,19 @@ constexpr std::int64_t kRetryBaseMs = 1000;
 constexpr std::int64_t kRetryCapMs = 5 * 60 * 1000;
 // Retry-After values beyond this are clamped (a broken server must not park the queue for days).
 constexpr std::int64_t kMaxRetryAfterMs = 60 * 60 * 1000;
-// A batch nobody answered (page closed mid-request, snapshot restored) is re-sent after this.
-constexpr std::int64_t kInFlightTimeoutMs = 60 * 1000;
+// Every event request is aborted after this and counts as a network error (init option
+// requestTimeoutMs; the shell's fetchSend/wx.request enforce it). Segment's analytics-next gives up
+// on a fetch after 10 s, analytics-node after 10 s, wx.request defaults to (and caps at) 60 s.
+constexpr std::int64_t kDefaultRequestTimeoutMs = 15 * 1000;
+constexpr std::int64_t kMinRequestTimeoutMs = 1000;
+constexpr std::int64_t kMaxRequestTimeoutMs = 60 * 1000;
+// A batch nobody answered (page closed mid-request, snapshot restored) is re-sent after the request
+// timeout plus this grace: the shell always answers by then (a timeout is an answer, status 0), so
+// the core never re-sends a batch whose request is still running.
+constexpr std::int64_t kInFlightGraceMs = 5 * 1000;
+constexpr std::int64_t kInFlightTimeoutMs = kDefaultRequestTimeoutMs + kInFlightGraceMs;
+// Back online or visible again: waiting batches become due within this jitter (uniform, one draw
+// per resume), so a store full of kiosks reconnecting at once does not hit the backend in lockstep.
+constexpr std::int64_t kResumeJitterMs = 1000;
 
 }  // namespace touchpoint::limits

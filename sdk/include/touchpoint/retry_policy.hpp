@@ -7,13 +7,15 @@
 namespace touchpoint {
 
 enum class DeliveryAction {
-  kDone,    // 2xx: the backend has the events
-  kRetry,   // network error (status 0), 408, 429, 5xx: try again later with backoff
+  kDone,    // 2xx: the backend has the events (Engine::delivered also wants the collector's ack)
+  kRetry,   // network error or timeout (status 0), 3xx (a redirect is never followed: the endpoint
+            // moved or a portal intercepts; the next try may reach it), 408, 429, 5xx: backoff
   kSplit,   // 413: the batch is too big; split it in halves (a single event is dropped)
-  kDrop,    // any other status (4xx, 1xx/3xx): the backend will never take it; drop and report
+  kDrop,    // any other status (4xx, 1xx): the backend will never take it; drop and report
 };
 
 DeliveryAction classify_status(int http_status);
+inline bool is_redirect_status(int s) { return s >= 300 && s < 400; }
 
 // Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"):
 // delay = uniform(0, min(cap, base * 2^(attempt-1))), then at least Retry-After when the server sent

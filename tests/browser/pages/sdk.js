@@ -7,6 +7,8 @@ const options = { writeKey: q.get('writeKey') || 'sdk-test', endpoint: location.
 if (q.has('consent')) options.consent = q.get('consent');
 if (q.has('flushInterval')) options.flushInterval = Number(q.get('flushInterval'));
 if (q.has('autotrack')) options.autotrack = q.get('autotrack') === 'true';
+for (const k of ['flushAt', 'requestTimeoutMs']) if (q.has(k)) options[k] = Number(q.get(k));
+if (q.has('acceptAny2xx')) options.acceptAny2xx = q.get('acceptAny2xx') === 'true';
 window.touchpoint = touchpoint;
 window.errors = [];
 touchpoint.on('error', (e) => window.errors.push(e));
