@@ -51,7 +51,7 @@ class ProfileState {
                std::int64_t stored, std::int64_t last_t_ms);
 
   // Feeds one event: identify traits are merged (as the SDK's identity store does) and passed to
-  // the rules as user.*; the SDK's own session_start / tags_changed are counted but not fed,
+  // the rules as user.*; the SDK's own session_start / session_end / tags_changed are counted but not fed,
   // since the device never feeds them to its rules either.
   void apply(const ProfileEventView& event);
 
