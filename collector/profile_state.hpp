@@ -40,6 +40,8 @@ class ProfileState {
   // verified: null with verification off, else whether a verified identify made it a user.
   std::string kind = "anonymous";
   std::optional<bool> verified;
+  // The stored row's revision this state was read from or written as (profile_router.hpp).
+  std::int64_t revision = 0;
 
   // Makes the engine run `rules` (the newest that compiles; null = none). Keeps the state of
   // traits and scores whose definitions did not change, as TagEngine::load does on a device.
