@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -151,9 +153,10 @@ class PostgresEventStore::Session final : public ProfileStorage {
 
   StoreResult store_batch_once(const BatchRecord& batch, const std::vector<EventRecord>& events,
                                const ProfileContext& ctx);
-  // Takes the store lock (shared) and the profile locks of `ids` in one sorted pass, and reads
-  // their revisions and the links of `devices` in this transaction's snapshot.
-  void claim_batch(const std::vector<std::string>& ids, const std::vector<std::string>& devices);
+  // Takes the store lock (shared) and the profile locks of `ids` and of the users linked to
+  // `devices` in one sorted pass, then reads their revisions and links after the locks.
+  void claim_batch(std::vector<std::string> ids, const std::vector<std::string>& devices);
+  void read_links(const std::vector<std::string>& devices);
   void end_transaction();
 
   // ProfileStorage:
@@ -183,8 +186,23 @@ void PostgresEventStore::Session::end_transaction() {
   links_.clear();
 }
 
-void PostgresEventStore::Session::claim_batch(const std::vector<std::string>& ids,
-                                              const std::vector<std::string>& devices) {
+void PostgresEventStore::Session::read_links(const std::vector<std::string>& devices) {
+  links_.clear();
+  PgParams device_list(devices.begin(), devices.end());
+  auto links = db.query("SELECT anonymous_id, user_id, verified FROM identity_links WHERE anonymous_id = ANY($1::text[])",
+                        {pg_text_array(device_list)});
+  for (const std::string& d : devices) links_[d];
+  for (int i = 0; i < links.rows(); ++i)
+    links_[links.text(i, 0)].push_back({links.text(i, 1), !links.is_null(i, 2) && links.int64(i, 2) == 1});
+}
+
+void PostgresEventStore::Session::claim_batch(std::vector<std::string> ids, const std::vector<std::string>& devices) {
+  // The users linked to the batch's devices are fed too: lock them in the same sorted pass.
+  read_links(devices);
+  for (const auto& [device, links] : links_)
+    for (const Link& l : links) ids.push_back(l.user_id);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   PgParams id_list(ids.begin(), ids.end());
   // Sorted, so two batches sharing visitors lock them in the same order and never deadlock.
   auto locked = db.query(
@@ -193,16 +211,11 @@ void PostgresEventStore::Session::claim_batch(const std::vector<std::string>& id
       " + $4) % $4) AS b FROM unnest($1::text[]) AS x ORDER BY b) sorted) claimed",
       {pg_text_array(id_list), str(kStoreLock), str(kProfileLockBase), str(kProfileLockBuckets)});
   for (int i = 0; i < locked.rows(); ++i) locked_buckets_.insert(locked.int64(i, 0));
-  // A new statement, so its snapshot is taken after the locks: what other writers committed.
+  // New statements, so their snapshots are taken after the locks: what other writers committed.
   auto revisions = db.query("SELECT id, revision FROM profiles WHERE id = ANY($1::text[])", {pg_text_array(id_list)});
   for (const std::string& id : ids) revisions_[id] = std::nullopt;
   for (int i = 0; i < revisions.rows(); ++i) revisions_[revisions.text(i, 0)] = revisions.int64(i, 1);
-  PgParams device_list(devices.begin(), devices.end());
-  auto links = db.query("SELECT anonymous_id, user_id, verified FROM identity_links WHERE anonymous_id = ANY($1::text[])",
-                        {pg_text_array(device_list)});
-  for (const std::string& d : devices) links_[d];
-  for (int i = 0; i < links.rows(); ++i)
-    links_[links.text(i, 0)].push_back({links.text(i, 1), !links.is_null(i, 2) && links.int64(i, 2) == 1});
+  read_links(devices);  // a link added meanwhile is claimed when used (claim_profile)
 }
 
 const std::vector<PostgresEventStore::Session::Link>& PostgresEventStore::Session::links_of(
@@ -348,6 +361,8 @@ StoreResult PostgresEventStore::Session::store_batch(const BatchRecord& batch, c
       // Rolled back as a whole: storing it again is exact (and a lost COMMIT dedupes by messageId).
       const bool again = e.retryable() || e.sqlstate.rfind("08", 0) == 0;
       if (!again || attempt >= kMaxAttempts) throw;
+      // Apart, so the two sides of a deadlock do not meet again at once.
+      std::this_thread::sleep_for(std::chrono::milliseconds(attempt * (1 + std::rand() % 10)));
     } catch (...) {
       end_transaction();
       router.forget();

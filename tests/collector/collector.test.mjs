@@ -480,10 +480,12 @@ describe('touchpoint-collector (fault mode)', () => {
 describe('touchpoint-collector (default mode)', () => {
   let server;
   let dir;
+  let db;
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-collector-'));
-    server = await startCollector(['--db', testDb(dir), '--max-body', '4096']);
+    db = testDb(dir);
+    server = await startCollector(['--db', db, '--max-body', '4096']);
   });
 
   after(async () => {
@@ -531,7 +533,7 @@ describe('touchpoint-collector (default mode)', () => {
     const anon = 'anon-' + randomUUID();
     assert.equal((await postBatch(server, batchBody([makeEvent({ anonymousId: anon })]))).status, 200);
     assert.equal(await stopCollector(server), 0);
-    server = await startCollector(['--db', testDb(dir), '--max-body', '4096']);
+    server = await startCollector(['--db', db, '--max-body', '4096']);
     const list = await request(server, `/v1/events?anonymousId=${anon}`);
     assert.equal(list.json.count, 1);
   });

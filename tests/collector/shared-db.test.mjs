@@ -72,8 +72,8 @@ describe(`two collector processes, one ${STORE} database`, () => {
       })));
     }
     for (const [ra, rb] of answers) {
-      assert.equal(ra.status, 200, ra.text);
-      assert.equal(rb.status, 200, rb.text);
+      assert.equal(ra.status, 200, `${ra.text}\n${a.stderr.slice(-1500)}`);
+      assert.equal(rb.status, 200, `${rb.text}\n${b.stderr.slice(-1500)}`);
       assert.equal(ra.json.accepted + rb.json.accepted, EVENTS_PER_BATCH, `${ra.text} / ${rb.text}`);
       assert.equal(ra.json.duplicates + rb.json.duplicates, EVENTS_PER_BATCH, `${ra.text} / ${rb.text}`);
     }
