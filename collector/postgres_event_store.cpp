@@ -19,10 +19,13 @@ constexpr int kSchemaVersion = 1;
 // Advisory lock keys (pg_advisory_xact_lock): one namespace of our own, see kLockSpace.
 constexpr std::int64_t kSchemaLock = 0x7470'0001;     // creating tables and partitions
 constexpr std::int64_t kStoreLock = 0x7470'0002;      // shared by batches, exclusive for replay/clear
-// A profile is locked by its bucket (hash of the id): bounded locks per transaction whatever the
-// batch holds (PostgreSQL's lock table is max_locks_per_transaction x connections), at the price
-// of two visitors in one bucket waiting for each other now and then.
-constexpr std::int64_t kProfileLockBuckets = 256;
+// A profile is locked by its bucket (hash of the id), at the price of two visitors in one bucket
+// waiting for each other now and then (two 20-visitor batches meet with a chance of ~10 %).
+constexpr std::int64_t kProfileLockBuckets = 4096;
+// PostgreSQL's lock table holds max_locks_per_transaction (64) x connections: a batch naming more
+// visitors than this takes the store lock exclusively instead (it waits for, and then holds off,
+// every other batch).
+constexpr std::size_t kMaxProfileLocks = 256;
 constexpr std::int64_t kProfileLockBase = 0x7470'1000;
 // Deadlocks between claims taken in different orders are detected by PostgreSQL and the batch is
 // simply stored again.
@@ -173,7 +176,7 @@ class PostgresEventStore::Session final : public ProfileStorage {
   const std::vector<Link>& links_of(const std::string& anonymous_id);
 
   // State of the open transaction.
-  bool exclusive_ = false;  // replaying: the store lock is held exclusively, no profile locks needed
+  bool exclusive_ = false;  // the store lock is held exclusively (replay, huge batch): no profile locks
   std::unordered_set<std::int64_t> locked_buckets_;
   std::unordered_map<std::string, std::optional<std::int64_t>> revisions_;  // of claimed profiles
   std::unordered_map<std::string, std::vector<Link>> links_;                 // of devices read so far
@@ -204,13 +207,18 @@ void PostgresEventStore::Session::claim_batch(std::vector<std::string> ids, cons
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   PgParams id_list(ids.begin(), ids.end());
-  // Sorted, so two batches sharing visitors lock them in the same order and never deadlock.
-  auto locked = db.query(
-      "SELECT b FROM (SELECT pg_advisory_xact_lock_shared($2::bigint)) store,"
-      " LATERAL (SELECT b, pg_advisory_xact_lock(b) FROM (SELECT DISTINCT $3::bigint + ((hashtextextended(x, 0) % $4"
-      " + $4) % $4) AS b FROM unnest($1::text[]) AS x ORDER BY b) sorted) claimed",
-      {pg_text_array(id_list), str(kStoreLock), str(kProfileLockBase), str(kProfileLockBuckets)});
-  for (int i = 0; i < locked.rows(); ++i) locked_buckets_.insert(locked.int64(i, 0));
+  if (ids.size() > kMaxProfileLocks) {
+    db.query("SELECT pg_advisory_xact_lock($1::bigint)", {str(kStoreLock)});
+    exclusive_ = true;
+  } else {
+    // Sorted, so two batches sharing visitors lock them in the same order and never deadlock.
+    auto locked = db.query(
+        "SELECT b FROM (SELECT pg_advisory_xact_lock_shared($2::bigint)) store,"
+        " LATERAL (SELECT b, pg_advisory_xact_lock(b) FROM (SELECT DISTINCT $3::bigint + ((hashtextextended(x, 0) % $4"
+        " + $4) % $4) AS b FROM unnest($1::text[]) AS x ORDER BY b) sorted) claimed",
+        {pg_text_array(id_list), str(kStoreLock), str(kProfileLockBase), str(kProfileLockBuckets)});
+    for (int i = 0; i < locked.rows(); ++i) locked_buckets_.insert(locked.int64(i, 0));
+  }
   // New statements, so their snapshots are taken after the locks: what other writers committed.
   auto revisions = db.query("SELECT id, revision FROM profiles WHERE id = ANY($1::text[])", {pg_text_array(id_list)});
   for (const std::string& id : ids) revisions_[id] = std::nullopt;
