@@ -37,6 +37,7 @@ bench:
 	node bench/wasm-size.mjs --top 15
 	node bench/rules-bench.mjs
 	node bench/miniprogram-size.mjs
+	bash scripts/with-postgres.sh node bench/collector-bench.mjs || { [ $$? -eq 77 ] && node bench/collector-bench.mjs --stores sqlite; }
 
 clean:
 	rm -rf build-native build-wasm
