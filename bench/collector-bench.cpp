@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
                      -1, &insert, nullptr);
   const std::string body(static_cast<std::size_t>(body_bytes), 'x');
   const auto t0 = std::chrono::steady_clock::now();
+  const std::clock_t cpu0 = std::clock();
   for (long i = 0; i < rows;) {
     sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
     for (long k = 0; k < per_tx && i < rows; ++k, ++i) {
@@ -54,8 +56,11 @@ int main(int argc, char** argv) {
     if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) return 1;
   }
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double cpu = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;
   sqlite3_finalize(insert);
   sqlite3_close(db);
-  std::printf("{\"rows\":%ld,\"per_tx\":%ld,\"seconds\":%.3f,\"rows_per_s\":%.0f}\n", rows, per_tx, s, rows / s);
+  // CPU time too: on a shared machine, rows per CPU-second compare better than per wall second.
+  std::printf("{\"rows\":%ld,\"per_tx\":%ld,\"seconds\":%.3f,\"rows_per_s\":%.0f,\"cpu_seconds\":%.3f}\n", rows, per_tx,
+              s, rows / s, cpu);
   return 0;
 }

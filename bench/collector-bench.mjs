@@ -3,7 +3,7 @@
 // in the same run (build-native/collector-bench-sqlite: the same rows, 20 per transaction).
 // Figures, not assertions. PostgreSQL runs when TP_TEST_DB names a cluster (`make bench` wraps
 // this in scripts/with-postgres.sh); otherwise it says so and measures SQLite only.
-//   node bench/collector-bench.mjs [--batches 600] [--connections 16,50] [--stores sqlite,postgres]
+//   node bench/collector-bench.mjs [--batches 600] [--connections 16,50] [--stores sqlite,postgres] [--rules FILE|none]
 import { spawn, spawnSync, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const COLLECTOR = process.env.TP_COLLECTOR || path.join(ROOT, 'build-native/touchpoint-collector');
 const RAW_SQLITE = path.join(ROOT, 'build-native/collector-bench-sqlite');
-const RULES = path.join(ROOT, 'examples/rules/shop-rules.json');
+// --rules none: no profile rules, to see the storage path alone.
+const RULES = process.argv.includes('--rules') ? process.argv[process.argv.indexOf('--rules') + 1] : path.join(ROOT, 'examples/rules/shop-rules.json');
 const arg = (name, fallback) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : fallback; };
 const BATCHES = Number(arg('--batches', 600));
 const CONNECTIONS = arg('--connections', '16,50').split(',').map(Number);
@@ -60,7 +61,7 @@ function bodies(run, count) {
 
 function startCollector(db) {
   return new Promise((resolve, reject) => {
-    const child = spawn(COLLECTOR, ['--port', '0', '--quiet', '--db', db, '--rules', RULES], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(COLLECTOR, ['--port', '0', '--quiet', '--db', db, ...(RULES === 'none' ? [] : ['--rules', RULES])], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '';
     const timer = setTimeout(() => reject(new Error(`collector did not start: ${err}`)), 20_000);
     child.stderr.on('data', (d) => { err += d; });
@@ -72,6 +73,12 @@ function startCollector(db) {
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`collector exited (${code}): ${err}`)); });
   });
 }
+// utime + stime of a process, in seconds (Linux /proc).
+function cpuSeconds(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;  // USER_HZ
+}
+
 function stopCollector(server) {
   return new Promise((resolve) => {
     if (server.child.exitCode !== null) return resolve();
@@ -132,21 +139,25 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-collector-bench-'));
 try {
   const rawRows = BATCHES * EVENTS_PER_BATCH;
   const raw = JSON.parse(execFileSync(RAW_SQLITE, [path.join(dir, 'raw.db'), '--rows', String(rawRows), '--per-tx', String(EVENTS_PER_BATCH), '--body-bytes', String(bodies('size', 1)[0].length / EVENTS_PER_BATCH | 0)], { encoding: 'utf8' }));
-  console.log(`collector-bench: ${os.cpus().length} CPUs, ${BATCHES} batches x ${EVENTS_PER_BATCH} events per run, ${VISITORS} visitors, rules ${path.relative(ROOT, RULES)}`);
-  console.log(`raw SQLite insert, ${EVENTS_PER_BATCH} rows per transaction: ${Math.round(raw.rows_per_s).toLocaleString('en-US')} rows/s`);
+  console.log(`collector-bench: ${os.cpus().length} CPUs, ${BATCHES} batches x ${EVENTS_PER_BATCH} events per run, ${VISITORS} visitors, rules ${RULES === 'none' ? 'none' : path.relative(ROOT, RULES)}`);
+  console.log(`raw SQLite insert, ${EVENTS_PER_BATCH} rows per transaction: ${Math.round(raw.rows_per_s).toLocaleString('en-US')} rows/s` +
+    ` (${(1e6 * raw.cpu_seconds / raw.rows).toFixed(0)} µs CPU per row); load average ${os.loadavg()[0].toFixed(1)}`);
   const stores = [];
   if (STORES.includes('sqlite')) stores.push(['sqlite', () => path.join(dir, `c-${Date.now()}.db`)]);
   if (PG && STORES.includes('postgres')) stores.push(['postgres', createPgDatabase]);
   else if (STORES.includes('postgres')) console.log('postgres: skipped (TP_TEST_DB not set; `make bench` runs this under scripts/with-postgres.sh)');
-  console.log('store     conns   events/s   p50 ms   p99 ms   vs raw SQLite');
+  console.log('store     conns   events/s   p50 ms   p99 ms  vs raw SQLite  collector µs CPU/event');
   for (const [store, makeDb] of stores) {
     for (const connections of CONNECTIONS) {
       const server = await startCollector(makeDb());
       try {
         await load(server, 4, bodies(`warm-${store}-${connections}`, WARMUP_BATCHES));
-        const r = await load(server, connections, bodies(`run-${store}-${connections}`, BATCHES));
+        const list = bodies(`run-${store}-${connections}`, BATCHES);
+        const cpu0 = cpuSeconds(server.child.pid);
+        const r = await load(server, connections, list);
+        const cpuUs = 1e6 * (cpuSeconds(server.child.pid) - cpu0) / r.accepted;
         const ratio = (100 * r.eventsPerSecond / raw.rows_per_s).toFixed(0);
-        console.log(`${store.padEnd(9)} ${String(connections).padStart(5)} ${Math.round(r.eventsPerSecond).toLocaleString('en-US').padStart(10)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)}   ${ratio} %`);
+        console.log(`${store.padEnd(9)} ${String(connections).padStart(5)} ${Math.round(r.eventsPerSecond).toLocaleString('en-US').padStart(10)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${(ratio + ' %').padStart(14)} ${cpuUs.toFixed(0).padStart(12)}`);
       } finally {
         await stopCollector(server);
       }
