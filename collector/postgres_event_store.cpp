@@ -798,17 +798,18 @@ nlohmann::json PostgresEventStore::profile_summaries(std::size_t limit) {
   });
 }
 
-// The bodies are read as `json` (which keeps the text as sent) rather than `jsonb` (which refuses
-// \u0000): one odd event must not break the dashboard.
+// PostgreSQL's JSON operators refuse a document holding \u0000 (text cannot contain NUL), and one
+// odd event must not break the dashboard: its bodies are read with that escape replaced.
+#define TP_BODY_JSON "replace(body, '\\u0000', '\\ufffd')::json"
+
 nlohmann::json PostgresEventStore::visitor_touches() {
   return with_session([&](Session& s) {
     auto r = s.db.query(
-        "SELECT anonymous_id, user_id, first_touch, campaign FROM ("
-        " SELECT DISTINCT ON (anonymous_id) id, anonymous_id, user_id,"
-        "  (body::json #> '{context,first_touch}')::text AS first_touch, (body::json #> '{context,campaign}')::text AS campaign"
-        " FROM events WHERE anonymous_id IS NOT NULL"
-        "  AND (COALESCE(json_typeof(body::json #> '{context,campaign}'), 'null') <> 'null'"
-        "   OR COALESCE(json_typeof(body::json #> '{context,first_touch}'), 'null') <> 'null')"
+        "SELECT anonymous_id, user_id, (j #> '{context,first_touch}')::text, (j #> '{context,campaign}')::text FROM ("
+        " SELECT DISTINCT ON (anonymous_id) id, anonymous_id, user_id, j FROM ("
+        "  SELECT id, anonymous_id, user_id, " TP_BODY_JSON " AS j FROM events WHERE anonymous_id IS NOT NULL) e"
+        " WHERE COALESCE(json_typeof(j #> '{context,campaign}'), 'null') <> 'null'"
+        "    OR COALESCE(json_typeof(j #> '{context,first_touch}'), 'null') <> 'null'"
         " ORDER BY anonymous_id, id DESC) newest");
     nlohmann::json rows = nlohmann::json::array();
     auto object_or_null = [&](int row, int column) {
@@ -831,12 +832,11 @@ nlohmann::json PostgresEventStore::visitor_touches() {
 nlohmann::json PostgresEventStore::referral_landings() {
   return with_session([&](Session& s) {
     auto r = s.db.query(
-        "SELECT anonymous_id, user_id, referrer, depth, channel FROM ("
-        " SELECT DISTINCT ON (anonymous_id) id, anonymous_id, user_id,"
-        "  body::json #>> '{context,referral,referrer_id}' AS referrer,"
-        "  body::json #>> '{context,referral,depth}' AS depth, body::json #>> '{context,referral,channel}' AS channel"
-        " FROM events WHERE anonymous_id IS NOT NULL"
-        "  AND body::json #>> '{context,referral,referrer_id}' IS NOT NULL"
+        "SELECT anonymous_id, user_id, j #>> '{context,referral,referrer_id}', j #>> '{context,referral,depth}',"
+        " j #>> '{context,referral,channel}' FROM ("
+        " SELECT DISTINCT ON (anonymous_id) id, anonymous_id, user_id, j FROM ("
+        "  SELECT id, anonymous_id, user_id, " TP_BODY_JSON " AS j FROM events WHERE anonymous_id IS NOT NULL) e"
+        " WHERE j #>> '{context,referral,referrer_id}' IS NOT NULL"
         " ORDER BY anonymous_id, id ASC) first_landing");
     nlohmann::json rows = nlohmann::json::array();
     for (int i = 0; i < r.rows(); ++i) {
@@ -849,5 +849,7 @@ nlohmann::json PostgresEventStore::referral_landings() {
     return rows;
   });
 }
+
+#undef TP_BODY_JSON
 
 }  // namespace touchpoint::collector
