@@ -139,10 +139,10 @@ nlohmann::json parsed_or(const std::string& text, nlohmann::json fallback) {
 
 class PostgresEventStore::Session final : public ProfileStorage {
  public:
-  explicit Session(const std::string& conninfo) : db(conninfo) {}
+  Session(const std::string& conninfo, ProfileRouter& shared_router) : db(conninfo), router(shared_router) {}
 
   PgConnection db;
-  ProfileRouter router;
+  ProfileRouter& router;  // the process's warm engines, shared by its sessions
 
   StoreResult store_batch(const BatchRecord& batch, const std::vector<EventRecord>& events,
                           const ProfileContext& ctx);
@@ -547,7 +547,7 @@ std::size_t PostgresEventStore::Session::replay_profiles(const ProfileContext& c
 // The store: a pool of sessions.
 
 PostgresEventStore::PostgresEventStore(const std::string& conninfo, std::size_t connections) {
-  auto first = std::make_unique<Session>(conninfo);
+  auto first = std::make_unique<Session>(conninfo, router_);
   {
     // Two processes starting at once create the schema one after the other.
     PgTransaction transaction(first->db);
@@ -565,7 +565,7 @@ PostgresEventStore::PostgresEventStore(const std::string& conninfo, std::size_t 
   ensure_partition(*first, now_ms());
   idle_.push_back(std::move(first));
   connections_ = std::max<std::size_t>(connections, 1);
-  for (std::size_t i = 1; i < connections_; ++i) idle_.push_back(std::make_unique<Session>(conninfo));
+  for (std::size_t i = 1; i < connections_; ++i) idle_.push_back(std::make_unique<Session>(conninfo, router_));
 }
 
 PostgresEventStore::~PostgresEventStore() = default;

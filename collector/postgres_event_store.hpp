@@ -36,7 +36,7 @@ class PostgresEventStore final : public EventStore {
   std::vector<StoredEvent> events_of_identity(const std::string& id) override;
 
   // Connections per process: batches of different visitors are stored in parallel.
-  static constexpr std::size_t kConnections = 4;
+  static constexpr std::size_t kConnections = 8;
 
  private:
   class Session;  // one connection, its warm profiles and the state of its open transaction
@@ -45,6 +45,7 @@ class PostgresEventStore final : public EventStore {
   // Creates the partition holding `day` (YYYY-MM-DD) unless this process already knows it.
   void ensure_partition(Session& session, std::int64_t received_at_ms);
 
+  ProfileRouter router_;  // before the sessions, which use it
   std::size_t connections_ = 1;
   std::mutex pool_mutex_;
   std::condition_variable pool_cv_;

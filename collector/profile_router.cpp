@@ -18,10 +18,13 @@ ProfileState& ProfileRouter::profile(ProfileStorage& storage, const std::string&
   if (t != touched->end()) return *t->second;
   const std::optional<std::int64_t> stored_revision = storage.claim_profile(id);
   std::unique_ptr<ProfileState> state;
-  if (auto c = cache_.find(id); c != cache_.end()) {
-    if (stored_revision && c->second.first->revision == *stored_revision) state = std::move(c->second.first);
-    lru_.erase(c->second.second);
-    cache_.erase(c);  // current or not, it leaves the cache until this transaction commits
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    if (auto c = cache_.find(id); c != cache_.end()) {
+      if (stored_revision && c->second.first->revision == *stored_revision) state = std::move(c->second.first);
+      lru_.erase(c->second.second);
+      cache_.erase(c);  // current or not, it leaves the cache until this transaction commits
+    }
   }
   if (state) {
     state->use_rules(ctx.rules);
@@ -58,6 +61,7 @@ void ProfileRouter::route(ProfileStorage& storage, const RoutedEvent& e, const P
 }
 
 void ProfileRouter::committed(ProfileMap&& touched) {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
   for (auto& [id, state] : touched) {
     auto it = cache_.find(id);
     if (it != cache_.end()) {
@@ -74,6 +78,7 @@ void ProfileRouter::committed(ProfileMap&& touched) {
 }
 
 void ProfileRouter::forget() {
+  std::lock_guard<std::mutex> lock(cache_mutex_);
   cache_.clear();
   lru_.clear();
 }

@@ -12,6 +12,7 @@
 #include <functional>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -63,6 +64,8 @@ class ProfileStorage {
   virtual void save_profiles(const ProfileMap& touched) = 0;
 };
 
+// One router can serve several connections at once (its warm engines are shared): a profile is
+// claimed before it is taken from the cache, so two transactions never hold the same one.
 class ProfileRouter {
  public:
   // The identity of an event with a userId: identify's own check, else the device's verified link.
@@ -81,6 +84,7 @@ class ProfileRouter {
 
   // Bounded LRU of engines as last committed.
   static constexpr std::size_t kCachedProfiles = 4096;
+  std::mutex cache_mutex_;
   std::list<std::string> lru_;
   std::unordered_map<std::string, std::pair<std::unique_ptr<ProfileState>, std::list<std::string>::iterator>> cache_;
 };
