@@ -173,7 +173,7 @@ class PostgresEventStore::Session final : public ProfileStorage {
   bool load_profile(const std::string& id, ProfileState& state) override;
   void save_profiles(const ProfileMap& touched) override;
 
-  const std::vector<Link>& links_of(const std::string& anonymous_id);
+  std::vector<Link>& links_of(const std::string& anonymous_id);
 
   // State of the open transaction.
   bool exclusive_ = false;  // the store lock is held exclusively (replay, huge batch): no profile locks
@@ -226,7 +226,7 @@ void PostgresEventStore::Session::claim_batch(std::vector<std::string> ids, cons
   read_links(devices);  // a link added meanwhile is claimed when used (claim_profile)
 }
 
-const std::vector<PostgresEventStore::Session::Link>& PostgresEventStore::Session::links_of(
+std::vector<PostgresEventStore::Session::Link>& PostgresEventStore::Session::links_of(
     const std::string& anonymous_id) {
   auto it = links_.find(anonymous_id);
   if (it != links_.end()) return it->second;
@@ -252,7 +252,7 @@ bool PostgresEventStore::Session::add_link(const std::string& anonymous_id, cons
                                " VALUES ($1, $2, NULL, $3) ON CONFLICT DO NOTHING",
                     {anonymous_id, user_id, str(t_ms)});
   const bool added = r.affected() > 0;
-  std::vector<Link>& list = const_cast<std::vector<Link>&>(links_of(anonymous_id));
+  std::vector<Link>& list = links_of(anonymous_id);
   auto it = std::find_if(list.begin(), list.end(), [&](const Link& l) { return l.user_id == user_id; });
   if (it == list.end()) list.push_back({user_id, verified});
   else if (verified) it->verified = true;
