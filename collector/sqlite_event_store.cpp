@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 namespace touchpoint::collector {
 namespace {
@@ -13,11 +14,12 @@ namespace {
 constexpr int kSchemaVersion = 3;
 
 // WAL lets readers (GET /v1/events) run beside a writer; the busy timeout covers another process
-// (e.g. the sqlite3 shell) holding the lock for a moment instead of failing the batch at once.
+// (e.g. the sqlite3 shell, or a second collector) holding the lock for a moment instead of failing
+// the batch at once. It comes first: switching to WAL while another process opens the file waits.
 constexpr const char* kPragmas = R"sql(
+PRAGMA busy_timeout = 5000;
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
-PRAGMA busy_timeout = 5000;
 PRAGMA foreign_keys = ON;
 )sql";
 
@@ -120,11 +122,24 @@ nlohmann::json event_row_json(const SqliteStatement& row) {
 }  // namespace
 
 SqliteEventStore::SqliteEventStore(const std::string& path) : db_(path) {
-  db_.exec(kPragmas);
+  // Two processes opening one new file at once: switching it to WAL can find it locked without
+  // waiting for the busy timeout. Try again for a few seconds.
+  for (int attempt = 1;; ++attempt) {
+    try {
+      db_.exec(kPragmas);
+      break;
+    } catch (const SqliteError& e) {
+      if (!e.busy || attempt >= 50) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
   create_schema();
 }
 
 void SqliteEventStore::create_schema() {
+  // One write transaction (BEGIN IMMEDIATE waits for the lock): another process creating or
+  // migrating the schema at the same moment finishes first, then this one finds it done.
+  SqliteTransaction transaction(db_);
   auto version_query = db_.prepare("PRAGMA user_version");
   const std::int64_t version = version_query.step() ? version_query.column_int(0) : 0;
   if (version > kSchemaVersion)
@@ -141,6 +156,7 @@ void SqliteEventStore::create_schema() {
   db_.exec(kProfileSchema);
   if (had_profiles) db_.exec("ALTER TABLE profiles ADD COLUMN revision INTEGER NOT NULL DEFAULT 0");
   db_.exec(("PRAGMA user_version = " + std::to_string(kSchemaVersion)).c_str());
+  transaction.commit();
 }
 
 StoreResult SqliteEventStore::store_batch(const BatchRecord& batch, const std::vector<EventRecord>& events,

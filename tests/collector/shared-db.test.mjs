@@ -31,12 +31,15 @@ describe(`two collector processes, one ${STORE} database`, () => {
     const rulesPath = path.join(dir, 'rules.json');
     fs.writeFileSync(rulesPath, JSON.stringify(RULES));
     const db = testDb(dir);
-    a = await startCollector(['--db', db, '--rules', rulesPath]);
-    b = await startCollector(['--db', db, '--rules', rulesPath]);
+    // Started together: the schema is created once, under the database's lock.
+    const started = await Promise.allSettled([0, 1].map(() => startCollector(['--db', db, '--rules', rulesPath])));
+    [a, b] = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
   });
   after(async () => {
-    assert.equal(await stopCollector(a), 0, a?.stderr);
-    assert.equal(await stopCollector(b), 0, b?.stderr);
+    const [codeA, codeB] = [await stopCollector(a), await stopCollector(b)];
+    assert.equal(codeA, 0, a?.stderr);
+    assert.equal(codeB, 0, b?.stderr);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
