@@ -292,7 +292,13 @@ std::optional<std::int64_t> PostgresEventStore::Session::claim_profile(const std
     auto bucket = db.query("SELECT $2::bigint + ((hashtextextended($1, 0) % $3 + $3) % $3)",
                            {id, str(kProfileLockBase), str(kProfileLockBuckets)});
     const std::int64_t b = bucket.int64(0, 0);
-    if (locked_buckets_.insert(b).second) db.query("SELECT pg_advisory_xact_lock($1::bigint)", {str(b)});
+    if (!locked_buckets_.count(b)) {
+      // Out of the sorted order, waiting could deadlock: if it is busy, store the batch again
+      // (the new attempt reads the link first and locks this user in its sorted pass).
+      auto got = db.query("SELECT pg_try_advisory_xact_lock($1::bigint)", {str(b)});
+      if (got.text(0, 0) != "t") throw PgError("the profile of " + id + " is busy; storing the batch again", "40P01", false);
+      locked_buckets_.insert(b);
+    }
   }
   auto r = db.query("SELECT revision FROM profiles WHERE id = $1", {id});
   std::optional<std::int64_t> revision;
