@@ -8,7 +8,8 @@ PgError::PgError(const std::string& what, std::string state, bool connection_los
     // Lock waits, deadlocks, serialization failures and a lost connection clear up by themselves.
     : StoreError(what, connection_lost || state == "40P01" || state == "40001" || state == "55P03" ||
                            state == "57014" || state.rfind("08", 0) == 0 || state == "53300"),
-      sqlstate(std::move(state)) {}
+      sqlstate(std::move(state)),
+      connection_lost(connection_lost) {}
 
 std::string PgResult::text(int row, int column) const {
   return std::string(PQgetvalue(result_, row, column), static_cast<std::size_t>(PQgetlength(result_, row, column)));

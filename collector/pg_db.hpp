@@ -16,6 +16,7 @@ namespace touchpoint::collector {
 struct PgError : StoreError {
   PgError(const std::string& what, std::string state, bool connection_lost);
   std::string sqlstate;  // "40P01" deadlock, "40001" serialization failure, ...
+  bool connection_lost;  // the server went away (restart, failover): reconnect and try again
   // A deadlock or serialization failure: the whole transaction may simply be run again.
   bool retryable() const { return sqlstate == "40P01" || sqlstate == "40001"; }
 };

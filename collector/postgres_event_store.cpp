@@ -373,7 +373,7 @@ StoreResult PostgresEventStore::Session::store_batch(const BatchRecord& batch, c
       router.forget();
       db.reset_if_broken();
       // Rolled back as a whole: storing it again is exact (and a lost COMMIT dedupes by messageId).
-      const bool again = e.retryable() || e.sqlstate.rfind("08", 0) == 0;
+      const bool again = e.retryable() || e.connection_lost || e.sqlstate.rfind("08", 0) == 0;
       if (!again || attempt >= kMaxAttempts) throw;
       // Apart, so the two sides of a deadlock do not meet again at once.
       std::this_thread::sleep_for(std::chrono::milliseconds(attempt * (1 + std::rand() % 10)));
