@@ -39,6 +39,7 @@ bench:
 	node bench/rules-bench.mjs
 	node bench/miniprogram-size.mjs
 	node bench/reconnect-bench.mjs
+	bash scripts/with-postgres.sh node bench/collector-bench.mjs || { [ $$? -eq 77 ] && node bench/collector-bench.mjs --stores sqlite; }
 
 clean:
 	rm -rf build-native build-wasm

@@ -162,10 +162,10 @@ void BatchHandler::handle(const httplib::Request& req, httplib::Response& res, c
     profiles.rules = rules_.current_compiled();
     profiles.verify_identity = identity_.enabled();
     stored = store_.store_batch(batch, parsed.events, profiles);
-  } catch (const SqliteError& e) {
+  } catch (const StoreError& e) {
     std::fprintf(stderr, "touchpoint-collector: storing a batch failed: %s\n", e.what());
     // A locked or busy database clears up by itself: tell the SDK when to come back.
-    if (e.code == SQLITE_BUSY || e.code == SQLITE_LOCKED) {
+    if (e.busy) {
       res.set_header("Retry-After", "1");
       return send_error(res, 503, "storage_busy", "the event database is busy; retry later");
     }

@@ -39,7 +39,8 @@ std::string collector_usage() {
          "                            [--allow-origin ORIGIN]... [--identity-secret SECRET]\n"
          "  --port N         port to listen on; 0 picks a free one (the line printed says which)\n"
          "  --host ADDR      address to bind (default 127.0.0.1)\n"
-         "  --db FILE        SQLite database (default touchpoint.db in the working directory)\n"
+         "  --db FILE|URL    SQLite database file (default touchpoint.db in the working directory), or\n"
+         "                   postgres://user@host/db (or libpq's host=... dbname=...) for PostgreSQL\n"
          "  --static DIR     serve DIR's files at / (repeatable; earlier directories win)\n"
          "  --rules FILE     serve FILE at GET /v1/rules and use it for GET /v1/users/{id}\n"
          "  --fault-mode     enable the test-only /__fault endpoint and DELETE /v1/events\n"
@@ -96,7 +97,7 @@ std::optional<CollectorOptions> parse_collector_options(int argc, char** argv, s
       if (!take_value() || value.empty()) return fail("--host needs an address");
       options.host = value;
     } else if (flag == "--db") {
-      if (!take_value() || value.empty()) return fail("--db needs a file name");
+      if (!take_value() || value.empty()) return fail("--db needs a file name or a postgres:// URL");
       options.db_path = value;
     } else if (flag == "--static") {
       if (!take_value() || value.empty()) return fail("--static needs a directory");

@@ -1,4 +1,4 @@
-// Durable storage of received batches and events in SQLite.
+// Durable storage of received batches and events: the records and the store's interface.
 //
 // Schema (see docs/collector.md):
 //   events  — one row per distinct messageId; re-sent events are ignored and counted as duplicates.
@@ -9,18 +9,15 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <list>
+#include <functional>
 #include <memory>
-#include <unordered_map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "identity_verifier.hpp"
-#include "profile_state.hpp"
-#include "rules_source.hpp"
-#include "sqlite_db.hpp"
+#include "profile_router.hpp"
+#include "store_error.hpp"
 
 namespace touchpoint::collector {
 
@@ -62,12 +59,6 @@ struct EventRecord {
   IdentityStatus identity = IdentityStatus::not_checked;
 };
 
-// What the store needs to keep profiles current while storing a batch.
-struct ProfileContext {
-  std::shared_ptr<const RulesSnapshot> rules;  // the newest rule set that compiles, or null
-  bool verify_identity = false;                // --identity-secret is set
-};
-
 // A stored profile row, for GET /v1/users/{id} and the dashboard.
 struct ProfileRow {
   std::string id;
@@ -98,77 +89,56 @@ struct StoredEvent {
   std::string body;
 };
 
+// Where events, batches, identity links and profiles are kept. Two implementations:
+// SqliteEventStore (embedded, the default) and PostgresEventStore (--db postgres://..., several
+// collector processes behind one database). Every call is safe from any thread.
 class EventStore {
  public:
-  // Opens (creating if needed) the database; throws SqliteError if it cannot.
-  explicit EventStore(const std::string& path);
+  virtual ~EventStore() = default;
 
   // Stores a batch and its valid events in one transaction, and feeds each newly stored event to
-  // the profiles it belongs to (profile_state.hpp), whose snapshots are written in the same
+  // the profiles it belongs to (profile_router.hpp), whose snapshots are written in the same
   // transaction: a profile never counts an event that was not stored, nor misses one that was.
-  StoreResult store_batch(const BatchRecord& batch, const std::vector<EventRecord>& events,
-                          const ProfileContext& profiles = {});
+  virtual StoreResult store_batch(const BatchRecord& batch, const std::vector<EventRecord>& events,
+                                  const ProfileContext& profiles = {}) = 0;
 
   // The stored profile of `id` (a userId or an anonymousId), if it has one.
-  std::optional<ProfileRow> find_profile(const std::string& id);
+  virtual std::optional<ProfileRow> find_profile(const std::string& id) = 0;
 
   // Recomputes every profile from the stored events in event-time order with `profiles.rules`
   // (after a rules change); returns how many profiles were written.
-  std::size_t replay_profiles(const ProfileContext& profiles);
+  virtual std::size_t replay_profiles(const ProfileContext& profiles) = 0;
   // Dashboard reads (dashboard_api.hpp aggregates them):
   // every profile as {id, kind, verified, tags, scores, stages, events, last_t_ms}, newest first.
-  nlohmann::json profile_summaries(std::size_t limit);
+  virtual nlohmann::json profile_summaries(std::size_t limit) = 0;
   // per visitor (anonymousId) the touches on its newest event that has any:
   // [{visitor, userId, first: {...}|null, last: {...}|null}] (context.first_touch / campaign).
-  nlohmann::json visitor_touches();
+  virtual nlohmann::json visitor_touches() = 0;
   // per visitor its first referral landing: [{visitor, userId, referrer, depth, channel}].
-  nlohmann::json referral_landings();
-  // True after opening a database written before profiles were stored (schema 1).
-  bool needs_profile_replay() const { return needs_profile_replay_; }
+  virtual nlohmann::json referral_landings() = 0;
+  // True after opening a database written before profiles were stored.
+  virtual bool needs_profile_replay() const = 0;
 
   // {"events":[row...], "count":N}, rows oldest first. Without since_id: the newest `limit` rows.
-  nlohmann::json find_events(const EventQuery& query);
-  nlohmann::json stats();
-  void clear();  // test mode: forget every event and batch
+  virtual nlohmann::json find_events(const EventQuery& query) = 0;
+  virtual nlohmann::json stats() = 0;
+  virtual void clear() = 0;  // test mode: forget every event and batch
 
-  // Runs `fn` while no other store call can run (so no batch transaction is open): for a fast exit.
-  template <typename Fn>
-  void with_writes_paused(Fn&& fn) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    fn();
-  }
+  // Runs `fn` while no store call of this process can run (so no batch transaction of ours is
+  // open): for a fast exit.
+  virtual void with_writes_paused(const std::function<void()>& fn) = 0;
 
   // Events whose userId or anonymousId is `id`, plus the anonymous events of any anonymousId that
   // `id` (as a userId) was seen with, ordered by event time then id.
-  std::vector<StoredEvent> events_of_identity(const std::string& id);
-
- private:
-  struct RoutedEvent {
-    std::int64_t row_id = 0;
-    std::string type, body;
-    std::optional<std::string> anonymous_id, user_id;
-    std::int64_t t_ms = 0;
-    IdentityStatus identity = IdentityStatus::not_checked;
-  };
-  // Loaded, changed-in-this-transaction profiles (written at commit).
-  using ProfileMap = std::unordered_map<std::string, std::unique_ptr<ProfileState>>;
-
-  void create_schema();
-  IdentityStatus resolve_identity(const RoutedEvent& e, const ProfileContext& ctx);
-  void route(const RoutedEvent& e, const ProfileContext& ctx, bool replaying, ProfileMap* touched);
-  ProfileState& profile(const std::string& id, const ProfileContext& ctx, ProfileMap* touched);
-  void backfill(ProfileState& user, const std::string& anonymous_id, const RoutedEvent& before, bool replaying);
-  void save_profiles(const ProfileMap& touched, const ProfileContext& ctx);
-  void forget_cached_profiles();
-
-  bool needs_profile_replay_ = false;
-  std::mutex mutex_;  // one connection, used by one request at a time
-  SqliteDb db_;
-  // Profiles recently written, so a busy visitor's engine is not restored for every batch.
-  // Bounded LRU; cleared when a transaction fails (the rows are the truth).
-  static constexpr std::size_t kCachedProfiles = 4096;
-  std::list<std::string> lru_;
-  std::unordered_map<std::string, std::pair<std::unique_ptr<ProfileState>, std::list<std::string>::iterator>> cache_;
+  virtual std::vector<StoredEvent> events_of_identity(const std::string& id) = 0;
 };
+
+// The `--db` value names the store: postgres:// or postgresql:// URLs (and libpq's "key=value"
+// strings starting with host=/dbname=) open PostgreSQL, anything else is a SQLite file.
+bool is_postgres_location(const std::string& db);
+
+// Opens (creating the schema if needed) the store `db` names; throws std::runtime_error with a
+// readable reason if it cannot (PostgreSQL unreachable, or this build has no libpq).
+std::unique_ptr<EventStore> open_event_store(const std::string& db);
 
 }  // namespace touchpoint::collector

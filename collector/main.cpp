@@ -137,7 +137,7 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<tc::EventStore> store;
   try {
-    store = std::make_unique<tc::EventStore>(options.db_path);
+    store = tc::open_event_store(options.db_path);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "touchpoint-collector: cannot open database: %s\n", e.what());
     return 1;

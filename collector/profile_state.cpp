@@ -12,13 +12,13 @@ namespace touchpoint::collector {
 using nlohmann::json;
 
 bool sdk_skips_in_rules(std::string_view type, const json& event) {
-  // sdk/src/engine.cpp: session_start is pushed before rules see anything, tags_changed reports
-  // rule output and is never fed back.
+  // sdk/src/engine.cpp: session_start is pushed before rules see anything, session_end is derived
+  // by the SDK (push_session_end) and tags_changed reports rule output: none is fed to the rules.
   if (type != "track") return false;
   auto name = event.find("event");
   if (name == event.end() || !name->is_string()) return false;
   const auto& s = name->get_ref<const std::string&>();
-  return s == "session_start" || s == "tags_changed";
+  return s == "session_start" || s == "session_end" || s == "tags_changed";
 }
 
 ProfileState::ProfileState(std::string id) : id_(std::move(id)) {}
@@ -46,7 +46,7 @@ void ProfileState::apply(const ProfileEventView& event) {
   ++stored_;
   // Only the names the routing needs are decoded here; the engine scans the text itself.
   const bool needs_json =
-      event.type == "identify" || (event.type == "track" && (event.body.find("session_start") != std::string_view::npos ||
+      event.type == "identify" || (event.type == "track" && (event.body.find("session_") != std::string_view::npos ||
                                                               event.body.find("tags_changed") != std::string_view::npos));
   json parsed;
   if (needs_json) {

@@ -40,6 +40,8 @@ class ProfileState {
   // verified: null with verification off, else whether a verified identify made it a user.
   std::string kind = "anonymous";
   std::optional<bool> verified;
+  // The stored row's revision this state was read from or written as (profile_router.hpp).
+  std::int64_t revision = 0;
 
   // Makes the engine run `rules` (the newest that compiles; null = none). Keeps the state of
   // traits and scores whose definitions did not change, as TagEngine::load does on a device.
@@ -51,7 +53,7 @@ class ProfileState {
                std::int64_t stored, std::int64_t last_t_ms);
 
   // Feeds one event: identify traits are merged (as the SDK's identity store does) and passed to
-  // the rules as user.*; the SDK's own session_start / tags_changed are counted but not fed,
+  // the rules as user.*; the SDK's own session_start / session_end / tags_changed are counted but not fed,
   // since the device never feeds them to its rules either.
   void apply(const ProfileEventView& event);
 

@@ -8,10 +8,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "store_error.hpp"
+
 namespace touchpoint::collector {
 
-struct SqliteError : std::runtime_error {
-  SqliteError(const std::string& what, int sqlite_code) : std::runtime_error(what), code(sqlite_code) {}
+struct SqliteError : StoreError {
+  SqliteError(const std::string& what, int sqlite_code)
+      : StoreError(what, sqlite_code == SQLITE_BUSY || sqlite_code == SQLITE_LOCKED), code(sqlite_code) {}
   int code;  // SQLITE_BUSY, SQLITE_FULL, ...
 };
 

@@ -29,7 +29,13 @@ step "dist/ is fresh" bash scripts/check-dist.sh
 step "no throwing nlohmann calls in sdk/ wasm/ (lint)" bash scripts/lint-json.sh
 step "native core (doctest via ctest)" ctest --test-dir build-native --output-on-failure
 step "rule workload replays (native CLI)" bash scripts/replay-workloads.sh build-native
-step "node tests (wasm module, dist/, collector)" node --test --test-concurrency=1 tests/node/ tests/collector/
+step "node tests (wasm module, dist/, collector on SQLite)" node --test --test-concurrency=1 tests/node/ tests/collector/
+# The same collector suites on PostgreSQL: a throwaway cluster in a temp dir (77: no server binaries).
+collector_on_postgres() {
+  bash scripts/with-postgres.sh node --test --test-concurrency=1 tests/collector/
+  local rc=$?; [ $rc -eq 77 ] && return 0; return $rc
+}
+step "collector tests on PostgreSQL (throwaway cluster)" collector_on_postgres
 # libFuzzer smoke: every target 20 s (a separate sanitizer build, build-fuzz/; fuzz/README.md).
 step "fuzz smoke (libFuzzer, 5 targets x 20 s)" bash scripts/fuzz.sh "${TP_FUZZ_SECONDS:-20}"
 step "browser end-to-end (headless Chromium)" node --test --test-concurrency=1 tests/browser/

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { startCollector, stopCollector, makeEvent, batchBody, request, postBatch, assertJsonError, ADMIN_TOKEN, DB_URL } from './harness.mjs';
+import { startCollector, stopCollector, makeEvent, batchBody, request, postBatch, assertJsonError, ADMIN_TOKEN, testDb } from './harness.mjs';
 
 const OPS_ORIGIN = 'https://ops.example';
 const EVIL_ORIGIN = 'https://evil.example';
@@ -18,7 +18,7 @@ describe('access control (write keys, admin token, origins)', () => {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-access-'));
-    server = await startCollector(['--db', DB_URL || path.join(dir, 'test.db'), '--fault-mode',
+    server = await startCollector(['--db', testDb(dir), '--fault-mode',
       '--write-key', 'shop-key', '--write-key', 'kiosk-key', '--allow-origin', OPS_ORIGIN]);
     await request(server, '/v1/events', { method: 'DELETE' });
   });
@@ -113,7 +113,7 @@ describe('access control (write keys, admin token, origins)', () => {
 describe('access control: development defaults', () => {
   test('without --write-key or --admin-token the collector is open and says so at start', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-access-open-'));
-    const server = await startCollector(['--db', DB_URL || path.join(dir, 'test.db')], { token: '' });
+    const server = await startCollector(['--db', testDb(dir)], { token: '' });
     try {
       const res = await postBatch(server, batchBody([makeEvent()]));
       assert.equal(res.status, 200, res.text);

@@ -9,8 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
-import { startCollector, stopCollector, makeEvent, batchBody, request, postBatch, assertJsonError, rawExchange,
-  assertAlive, MAX_BODY } from './harness.mjs';
+import { startCollector, stopCollector, makeEvent, batchBody, request, postBatch, assertJsonError, rawExchange, assertAlive, MAX_BODY, testDb } from './harness.mjs';
 
 const RULES = {
   format: 'touchpoint-rules/1',
@@ -21,8 +20,8 @@ const RULES = {
     { id: 'interest:shoes', when: { '===': [{ var: 'event.event' }, 'product_view'] }, sticky: true },
     { id: 'buyer', when: { '===': [{ var: 'event.event' }, 'purchase'] }, sticky: true },
     { id: 'plan:pro', when: { '===': [{ var: 'user.plan' }, 'pro'] }, sticky: true },
-    // The SDK never feeds its own session_start/tags_changed events to the rules; nor may the replay.
-    { id: 'never', when: { in: [{ var: 'event.event' }, ['session_start', 'tags_changed']] }, sticky: true },
+    // The SDK never feeds its own session_start/session_end/tags_changed events to the rules; nor may the collector.
+    { id: 'never', when: { in: [{ var: 'event.event' }, ['session_start', 'session_end', 'tags_changed']] }, sticky: true },
   ],
 };
 
@@ -42,7 +41,7 @@ describe('touchpoint-collector (fault mode)', () => {
     fs.writeFileSync(path.join(staticDir, 'app.mjs'), 'export const x = 1;\n');
     fs.writeFileSync(path.join(staticDir, 'app.js'), 'var x = 1;\n');
     fs.writeFileSync(path.join(dir, 'secret.txt'), 'outside the static root');
-    server = await startCollector(['--db', path.join(dir, 'test.db'), '--fault-mode', '--rules', rulesPath, '--static', staticDir]);
+    server = await startCollector(['--db', testDb(dir), '--fault-mode', '--rules', rulesPath, '--static', staticDir]);
   });
 
   after(async () => {
@@ -395,21 +394,22 @@ describe('touchpoint-collector (fault mode)', () => {
     ];
     events.push(makeEvent({ anonymousId: anon, userId: user, event: 'session_start', timestamp: '2026-11-20T10:11:00.000Z' }));
     events.push(makeEvent({ anonymousId: anon, userId: user, event: 'tags_changed', timestamp: '2026-11-20T10:12:00.000Z' }));
+    events.push(makeEvent({ anonymousId: anon, userId: user, event: 'session_end', properties: { session_id: 'sess-1', events: 3 }, timestamp: '2026-11-20T10:40:00.000Z' }));
     // Sent out of order: the replay must sort by event time.
-    assert.equal((await postBatch(server, batchBody([events[2], events[0], events[4], events[1], events[3]]))).json.accepted, 5);
+    assert.equal((await postBatch(server, batchBody([events[2], events[0], events[4], events[1], events[5], events[3]]))).json.accepted, 6);
 
     const profile = await request(server, `/v1/users/${encodeURIComponent(user)}`);
     assert.equal(profile.status, 200, profile.text);
     assert.equal(profile.json.id, user);
-    assert.equal(profile.json.events, 3, 'session_start and tags_changed are not replayed');
-    assert.equal(profile.json.stored, 5);
+    assert.equal(profile.json.events, 3, 'session_start, session_end and tags_changed are not replayed');
+    assert.equal(profile.json.stored, 6);
     assert.equal(profile.json.rules_version, RULES.version);
     assert.deepEqual(profile.json.tags, ['buyer', 'interest:shoes', 'plan:pro']);
     for (const key of ['traits', 'scores', 'stages']) assert.equal(typeof profile.json[key], 'object', key);
 
     const byAnon = await request(server, `/v1/users/${anon}`);
     assert.equal(byAnon.status, 200);
-    assert.equal(byAnon.json.stored, 5);
+    assert.equal(byAnon.json.stored, 6);
 
     // As of a time before the login: only the anonymous product view counts.
     const earlier = await request(server, `/v1/users/${encodeURIComponent(user)}?at=2026-11-20T10:01:00.000Z`);
@@ -480,10 +480,12 @@ describe('touchpoint-collector (fault mode)', () => {
 describe('touchpoint-collector (default mode)', () => {
   let server;
   let dir;
+  let db;
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-collector-'));
-    server = await startCollector(['--db', path.join(dir, 'test.db'), '--max-body', '4096']);
+    db = testDb(dir);
+    server = await startCollector(['--db', db, '--max-body', '4096']);
   });
 
   after(async () => {
@@ -531,7 +533,7 @@ describe('touchpoint-collector (default mode)', () => {
     const anon = 'anon-' + randomUUID();
     assert.equal((await postBatch(server, batchBody([makeEvent({ anonymousId: anon })]))).status, 200);
     assert.equal(await stopCollector(server), 0);
-    server = await startCollector(['--db', path.join(dir, 'test.db'), '--max-body', '4096']);
+    server = await startCollector(['--db', db, '--max-body', '4096']);
     const list = await request(server, `/v1/events?anonymousId=${anon}`);
     assert.equal(list.json.count, 1);
   });

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 
-import { startCollector, stopCollector, makeEvent, batchBody, request, postBatch, assertJsonError, rawExchange, DB_URL } from './harness.mjs';
+import { startCollector, stopCollector, makeEvent, batchBody, request, postBatch, assertJsonError, rawExchange, testDb } from './harness.mjs';
 
 const IDLE_CONNECTIONS = 200;
 const SLOW_CLIENTS = 50;
@@ -47,7 +47,7 @@ describe('hardened HTTP', () => {
 
   before(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-hard-'));
-    server = await startCollector(['--db', DB_URL || path.join(dir, 'test.db'), '--fault-mode']);
+    server = await startCollector(['--db', testDb(dir), '--fault-mode']);
     await request(server, '/v1/events', { method: 'DELETE' });
   });
 

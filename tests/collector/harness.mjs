@@ -1,6 +1,6 @@
 // Shared harness of the collector's HTTP tests: starts the real binary on a free port, sends
 // requests with bounded timeouts, and kills every child when the test process exits.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -16,8 +16,20 @@ export const STOP_TIMEOUT_MS = 10_000;
 export const MAX_BODY = 1024 * 1024;
 // Every suite runs with an admin token; request() sends it unless told otherwise.
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
-// TP_TEST_DB=postgres://... runs the same suites on PostgreSQL (scripts/test.sh does both).
+// TP_TEST_DB=postgres://... runs the same suites on PostgreSQL (scripts/test.sh does both, the
+// cluster started by scripts/with-postgres.sh).
 export const DB_URL = process.env.TP_TEST_DB || '';
+export const STORE = DB_URL ? 'postgres' : 'sqlite';
+
+// A new, empty database for one collector (or several sharing it): a SQLite file in `dir`, or a
+// fresh database created in the TP_TEST_DB cluster.
+export function testDb(dir, name = 'test.db') {
+  if (!DB_URL) return path.join(dir, name);
+  const db = 'tp_' + randomUUID().replace(/-/g, '').slice(0, 20);
+  const run = spawnSync('psql', [DB_URL, '-v', 'ON_ERROR_STOP=1', '-qc', `CREATE DATABASE ${db}`], { encoding: 'utf8', timeout: 30_000 });
+  if (run.status !== 0) throw new Error(`cannot create database ${db} in ${DB_URL}: ${run.stderr || run.error}`);
+  return DB_URL.replace(/^(postgres(?:ql)?:\/\/[^/?]*\/)[^?]*/, `$1${db}`);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Process management

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { startCollector, stopCollector, makeEvent, batchBody, request, postBatch, BINARY, DB_URL } from './harness.mjs';
+import { startCollector, stopCollector, makeEvent, batchBody, request, postBatch, BINARY, testDb } from './harness.mjs';
 
 const RULES = {
   format: 'touchpoint-rules/1',
@@ -37,7 +37,7 @@ describe('incremental profiles', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-prof-'));
     rulesPath = path.join(dir, 'rules.json');
     fs.writeFileSync(rulesPath, JSON.stringify(RULES));
-    db = DB_URL || path.join(dir, 'test.db');
+    db = testDb(dir);
     server = await startCollector(['--db', db, '--fault-mode', '--rules', rulesPath]);
     await request(server, '/v1/events', { method: 'DELETE' });
   });
@@ -97,7 +97,6 @@ describe('incremental profiles', () => {
   });
 
   test('--replay-profiles recomputes every profile after a rules change', async (t) => {
-    if (DB_URL) return t.skip('the SQLite file is replayed offline; Postgres replays through the dashboard');
     const anon = 'anon-replay-' + randomUUID();
     await postBatch(server, batchBody([ev({ anonymousId: anon }), ev({ anonymousId: anon }), ev({ anonymousId: anon })]));
     assert.ok(!(await request(server, `/v1/users/${anon}`)).json.tags.includes('heavy'));
@@ -120,7 +119,7 @@ describe('verified identity (--identity-secret)', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tp-ident-'));
     const rulesPath = path.join(dir, 'rules.json');
     fs.writeFileSync(rulesPath, JSON.stringify(RULES));
-    server = await startCollector(['--db', DB_URL || path.join(dir, 'test.db'), '--fault-mode', '--rules', rulesPath, '--identity-secret', SECRET]);
+    server = await startCollector(['--db', testDb(dir), '--fault-mode', '--rules', rulesPath, '--identity-secret', SECRET]);
     await request(server, '/v1/events', { method: 'DELETE' });
   });
   after(async () => {
