@@ -37,6 +37,7 @@ bench:
 	node bench/wasm-size.mjs --top 15
 	node bench/rules-bench.mjs
 	node bench/miniprogram-size.mjs
+	node bench/reload-bench.mjs
 
 clean:
 	rm -rf build-native build-wasm

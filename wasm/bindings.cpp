@@ -47,6 +47,16 @@ class WasmEngine {
   std::string advanceRules(double now) { return engine_->advance_rules(ms(now)).to_json(); }
   std::string snapshot() const { return engine_->snapshot(); }
   std::string restore(const std::string& snap, double now) { return engine_->restore(snap, ms(now)).to_json(); }
+  // Records (docs/storage.md): the small state, adoption of stored records, receipts, sender role.
+  std::string state() const { return engine_->state(); }
+  std::string adopt(const std::string& records, double now) { return engine_->adopt(records, ms(now)).to_json(); }
+  std::string receipts(double id, int status, const std::string& body, double now) {
+    return engine_->receipts(batch_id(id), status, body, ms(now)).to_json();
+  }
+  void setSender(bool sender) { engine_->set_sender(sender); }
+  double release(const std::string& keys) { return static_cast<double>(engine_->release(keys)); }
+  std::string shed(double now) { return engine_->shed(ms(now)).to_json(); }
+  std::string inFlightKeys() const { return engine_->in_flight_keys(); }
   std::string stats() const { return touchpoint::json_access::dump(engine_->stats()); }
   // Synchronous because the page needs the link now: {"url": decorated, "output": Output}.
   std::string shareUrl(const std::string& url, const std::string& channel, double now) {
@@ -86,6 +96,13 @@ EMSCRIPTEN_BINDINGS(touchpoint_engine) {
       .function("advanceRules", &WasmEngine::advanceRules)
       .function("snapshot", &WasmEngine::snapshot)
       .function("restore", &WasmEngine::restore)
+      .function("state", &WasmEngine::state)
+      .function("adopt", &WasmEngine::adopt)
+      .function("receipts", &WasmEngine::receipts)
+      .function("setSender", &WasmEngine::setSender)
+      .function("release", &WasmEngine::release)
+      .function("shed", &WasmEngine::shed)
+      .function("inFlightKeys", &WasmEngine::inFlightKeys)
       .function("stats", &WasmEngine::stats)
       .function("shareUrl", &WasmEngine::shareUrl)
       .function("visit", &WasmEngine::visit)

@@ -1,5 +1,12 @@
 // Browser adapter: localStorage, fetch/sendBeacon, page lifecycle and page context.
 import { fetchRulesWith, fetchSend, memoryStore, randomSeedFrom, wrapStorage } from './common.js';
+import { openBrowserRecordStore } from '../storage/open.js';
+import { localStorageKv } from '../storage/key-value.js';
+import { electSender, openChannel } from '../storage/sender.js';
+
+function sessionStore() {
+  try { const s = window.sessionStorage; s.getItem('__tp_probe__'); return s; } catch (e) { return null; }
+}
 
 function localStore() {
   try {
@@ -17,6 +24,12 @@ export function createBrowserPlatform() {
   return {
     name: 'browser',
     storage: wrapStorage(localStore()),
+    // Where a page's unwritten records go at pagehide when localStorage is full (survives a reload).
+    sessionStorage: wrapStorage(sessionStore()),
+    // The shared queue (js/src/storage/, docs/storage.md): records, one sender per write key.
+    openRecords: (opts) => openBrowserRecordStore(opts.writeKey, opts.store),
+    electSender: (name, tabId, onAcquired) => electSender(name, tabId, onAcquired, { kv: localStorageKv() }),
+    openChannel: (name) => openChannel(name, localStorageKv()),
     now: () => Date.now(),
     randomSeed: () => randomSeedFrom(globalThis.crypto),
     setTimer: (fn, ms) => setTimeout(fn, ms),
@@ -36,6 +49,7 @@ export function createBrowserPlatform() {
       const hidden = () => { if (document.visibilityState === 'hidden') handler('hidden'); };
       document.addEventListener('visibilitychange', hidden);
       window.addEventListener('pagehide', () => handler('pagehide'));
+      window.addEventListener('pageshow', (e) => { if (e.persisted) handler('pageshow'); }); // back from the bfcache
       window.addEventListener('online', () => handler('online'));
     },
     context() {

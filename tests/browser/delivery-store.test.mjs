@@ -1,0 +1,171 @@
+// The shared, durable queue (issue 7 part B, docs/storage.md) in headless Chromium against the real
+// collector: records in IndexedDB (and the localStorage fallback), one sender per origin and write
+// key, adoption of closed and crashed tabs' records, a full store, a reload with a backlog.
+// Duplicates are counted by the collector (it dedupes on messageId and counts each re-receipt).
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startCollector, waitFor } from '../support/collector.mjs';
+import { assertHealthy, launchBrowser } from '../support/browser.mjs';
+
+const MAX_DUPLICATE_SHARE = 0.05; // issue 7: duplicate receipts <= 5 % of events
+
+let collector;
+let chrome;
+
+before(async () => {
+  collector = await startCollector();
+  chrome = await launchBrowser();
+});
+after(async () => {
+  if (chrome) await chrome.close();
+  if (collector) await collector.stop();
+});
+beforeEach(async () => { await collector.reset(); });
+
+async function open(context, query = '') {
+  const page = await context.newPage();
+  await page.goto(`${collector.url}/tests/browser/pages/store.html${query}`);
+  assert.equal(await page.evaluate(() => window.touchpointReady), true, 'SDK init resolved');
+  return page;
+}
+
+const stats = async () => (await collector.json('/v1/stats')).body;
+
+// The events named `name` in the database, each (tab, i) counted once; waits until `n` are in.
+async function delivered(name, n, timeoutMs = 60000) {
+  return waitFor(async () => {
+    const ev = await collector.events(`event=${name}`);
+    return ev.length >= n ? ev : null;
+  }, { what: `${n} ${name} events in the database`, timeoutMs, intervalMs: 250 });
+}
+
+function assertEach(events, expected) {
+  const seen = new Set(events.map((e) => `${e.body.properties.tab || ''}:${e.body.properties.i}`));
+  assert.equal(seen.size, expected, `every event exactly once in the database (${seen.size} of ${expected})`);
+  assert.equal(new Set(events.map((e) => e.messageId)).size, events.length);
+}
+
+async function assertFewDuplicates(events) {
+  const s = await stats();
+  assert.ok(s.duplicates <= MAX_DUPLICATE_SHARE * events, `${s.duplicates} duplicate receipts for ${events} events (<= 5 %)`);
+  return s.duplicates;
+}
+
+describe('shared queue: records, one sender, adoption', () => {
+  test('two tabs during an outage, the sender crashed and the other closed: every event of both arrives once', async () => {
+    const t = await chrome.newPage();
+    const { context } = t;
+    await t.page.close();
+    await collector.fault({ status: 500 }); // until reset
+    const a = await open(context, '?flushInterval=100');
+    await waitFor(() => a.evaluate(() => window.isSender()), { what: 'tab A is the sender' });
+    const b = await open(context, '?flushInterval=100');
+    assert.equal(await b.evaluate(() => window.isSender()), false, 'one sender per origin and write key');
+    assert.equal(await b.evaluate(() => window.storeKind()), 'indexeddb');
+    await a.evaluate(() => window.trackMany('two_tabs', 300, { tab: 'a' }));
+    await b.evaluate(() => window.trackMany('two_tabs', 300, { tab: 'b' }));
+    // Both tabs' events are records (plus a session_start each).
+    await waitFor(() => a.evaluate(() => window.recordCount()).then((n) => n >= 602), { what: '602 records in IndexedDB' });
+    const faulted = (await collector.json('/__fault')).body.faulted;
+    assert.ok(faulted > 0, 'the sender tried during the outage');
+    // A crashes: B takes over the sending and adopts A's records.
+    const cdp = await context.newCDPSession(a);
+    const crashed = new Promise((r) => a.once('crash', r));
+    cdp.send('Page.crash').catch(() => {});
+    await crashed;
+    await waitFor(() => b.evaluate(() => window.isSender()), { what: 'tab B becomes the sender after A crashed' });
+    await waitFor(async () => (await collector.json('/__fault')).body.faulted > faulted, { what: 'B sending during the outage' });
+    // B is closed during the outage too; the network recovers; the next page of the shop sends all.
+    await b.close();
+    await collector.fault({ reset: true });
+    const c = await open(context, '?flushInterval=100');
+    await waitFor(() => c.evaluate(() => window.isSender()), { what: 'the next page is the sender' });
+    const events = await delivered('two_tabs', 600);
+    assertEach(events, 600);
+    await waitFor(() => c.evaluate(() => window.recordCount()).then((n) => n === 0), { what: 'every record deleted once confirmed' });
+    const dups = await assertFewDuplicates(600);
+    console.log(`two tabs: 600 events, ${dups} duplicate receipts`);
+    await assertHealthy(c);
+    await context.close();
+  });
+
+  test('a reload with a backlog sends each event about once (receipts for what the unload sent)', async () => {
+    const { page, context } = await chrome.newPage();
+    await page.goto(`${collector.url}/tests/browser/pages/store.html?flushInterval=100`);
+    assert.equal(await page.evaluate(() => window.touchpointReady), true);
+    await collector.fault({ status: 500 });
+    await page.evaluate(() => window.trackMany('reload_backlog', 200));
+    await waitFor(() => page.evaluate(() => window.recordCount()).then((n) => n >= 201), { what: '201 records' });
+    await collector.fault({ reset: true });
+    await page.reload();
+    assert.equal(await page.evaluate(() => window.touchpointReady), true);
+    const events = await delivered('reload_backlog', 200);
+    assertEach(events, 200);
+    await waitFor(() => page.evaluate(() => window.recordCount()).then((n) => n === 0), { what: 'records deleted' });
+    const dups = await assertFewDuplicates(200);
+    console.log(`reload with a backlog: 200 events, ${dups} duplicate receipts`);
+    await assertHealthy(page);
+    await context.close();
+  });
+
+  test('without IndexedDB the localStorage store keeps the queue across a reload', async () => {
+    const { page, context } = await chrome.newPage();
+    await page.goto(`${collector.url}/tests/browser/pages/store.html?noidb&flushInterval=100`);
+    assert.equal(await page.evaluate(() => window.touchpointReady), true);
+    assert.equal(await page.evaluate(() => window.storeKind()), 'localStorage');
+    await collector.fault({ status: 500 });
+    await page.evaluate(() => window.trackMany('ls_fallback', 100));
+    await waitFor(() => page.evaluate(() => window.recordCount()).then((n) => n >= 101), { what: '101 records in localStorage' });
+    assert.ok(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tp:store-test:r:')).length >= 101),
+      'one localStorage key per record');
+    await page.reload();
+    assert.equal(await page.evaluate(() => window.touchpointReady), true);
+    await collector.fault({ reset: true });
+    const events = await delivered('ls_fallback', 100);
+    assertEach(events, 100);
+    await assertFewDuplicates(100);
+    await assertHealthy(page);
+    await context.close();
+  });
+
+  test('localStorage completely full: storage_full is reported, nothing is lost across a reload on a flaky network', async () => {
+    const { page, context } = await chrome.newPage();
+    await page.goto(`${collector.url}/tests/browser/pages/store.html?store=localStorage&flushInterval=100`);
+    assert.equal(await page.evaluate(() => window.touchpointReady), true);
+    await page.evaluate(() => window.fillLocalStorage(0));
+    await collector.fault({ status: 500, count: 4 });
+    await page.evaluate(() => window.trackMany('ls_full', 200));
+    await waitFor(() => page.evaluate(() => window.errors.some((e) => e.code === 'storage_full')), { what: 'storage_full reported' });
+    await page.reload();
+    assert.equal(await page.evaluate(() => window.touchpointReady), true);
+    const events = await delivered('ls_full', 200);
+    assertEach(events, 200);
+    await assertHealthy(page);
+    await context.close();
+  });
+
+  test('localStorage nearly full: the SDK frees its own oldest events, counted as dropped storage_full and delivered', async () => {
+    const { page, context } = await chrome.newPage();
+    await page.goto(`${collector.url}/tests/browser/pages/store.html?store=localStorage&flushInterval=100`);
+    assert.equal(await page.evaluate(() => window.touchpointReady), true);
+    await collector.fault({ status: 500 });
+    await page.evaluate(() => window.fillLocalStorage(8 * 1024));
+    await page.evaluate(() => window.trackMany('ls_nearly', 200));
+    await waitFor(() => page.evaluate(() => window.errors.some((e) => e.code === 'storage_full')), { what: 'storage_full reported' });
+    await collector.fault({ reset: true });
+    await page.evaluate(() => window.touchpoint.flush());
+    // Every event is in the database or counted as dropped in a batch the collector stored.
+    const result = await waitFor(async () => {
+      const got = new Set((await collector.events('event=ls_nearly')).map((e) => e.body.properties.i)).size;
+      const s = await stats();
+      const dropped = s.dropped.total;
+      return got + dropped >= 200 ? { got, dropped } : null;
+    }, { what: 'delivered + dropped = 200', timeoutMs: 60000, intervalMs: 250 });
+    assert.ok(result.dropped > 0, 'the oldest were freed and counted');
+    const q = await page.evaluate(() => window.touchpoint.queueStats());
+    assert.ok((q.dropped.storage_full || 0) > 0, 'counted as storage_full');
+    console.log(`nearly full: ${result.got} delivered, ${result.dropped} counted as dropped`);
+    await assertHealthy(page);
+    await context.close();
+  });
+});
