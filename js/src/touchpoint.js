@@ -7,7 +7,7 @@ import { GuardedEngine } from './core-guard.js';
 import { Emitter } from './emitter.js';
 import { installAutotrack } from './autotrack/index.js'; // autotrack wiring (see _init)
 import { decorateWebviewUrl } from './miniprogram/webview.js';
-import { createMemoryRecordStore } from './storage/memory.js';
+import { createStorageRecordStore } from './storage/key-value.js';
 
 const VERSION = '0.1.0';
 const KEEPALIVE_BUDGET = 64 * 1024;      // Chromium/Fetch spec: in-flight keepalive bodies per page
@@ -62,6 +62,7 @@ export class Touchpoint {
     this._records = null;
     this._unwritten = new Map(); // key -> event: records whose put has not completed yet
     this._doneMarks = new Set(); // confirmed deliveries whose records may not be deleted yet
+    this._unl = new Set();       // keys an unloading page sent without seeing the answer
     this._sender = false;
     this._memoryMode = false;    // the store failed: this tab keeps and sends its own events
     this._unloaded = false;      // pagehide happened: status-0 answers are the unload's, not the network's
@@ -219,7 +220,7 @@ export class Touchpoint {
     const rulesRequest = opts.rules !== false ? this._requestRules() : null;
     const recordsOpening = this._platform.openRecords
       ? this._platform.openRecords(opts).catch((err) => ({ store: null, problems: [String(err && err.message || err)] }))
-      : Promise.resolve({ store: null, problems: [] });
+      : Promise.resolve({ store: createStorageRecordStore(this._platform.storage, `tp:${opts.writeKey}:r:`), problems: [] });
     const loadOptions = {
       wasmUrl: opts.wasmUrl || this._defaults.wasmUrl,
       wasmBinary: opts.wasmBinary,
@@ -227,6 +228,8 @@ export class Touchpoint {
       onLog: (s) => this._log(s),
     };
     this._core = await loadCore(loadOptions);
+    // The store is open before the engine exists: no call is drained before the state is restored.
+    const { store, problems } = await recordsOpening;
     const seed = this._platform.randomSeed();
     this._tabId = seed.slice(0, 8);
     const config = { writeKey: opts.writeKey, seed, tabId: this._tabId };
@@ -250,8 +253,7 @@ export class Touchpoint {
     this._engine = engine;
     const elect = this._platform.electSender;
     engine.setSender(!elect); // with an election, this tab only writes until it is the sender
-    const { store, problems } = await recordsOpening;
-    this._records = store || createMemoryRecordStore();
+    this._records = store || createStorageRecordStore(this._platform.storage, `${this._prefix}r:`);
     for (const p of problems) this._log(`storage: ${p}`);
     if (this._records.kind === 'memory' && this._platform.name === 'browser')
       this._error('storage_failed', `no persistent store (${problems.join('; ')}); events stay in memory for this page`);
@@ -337,7 +339,8 @@ export class Touchpoint {
     this._records.getAll().then((all) => {
       if (!this._engine) return;
       const done = marks('done');
-      const unl = marks('unl');
+      for (const k of marks('unl')) this._unl.add(k);
+      const unl = this._unl;
       for (const k of this._doneMarks) done.add(k);
       const lines = [];
       const confirmed = [];
@@ -347,14 +350,15 @@ export class Touchpoint {
       }
       st.remove(this._prefix + 'unl');
       if (confirmed.length) this._deleteRecords(confirmed);
-      if (lines.length) this._timed(() => this._apply(this._call(() => this._engine.adopt(lines.join('\n'), Date.now()), 'adopt')));
+      // Also with nothing to adopt: the new sender sends what it holds now.
+      this._timed(() => this._apply(this._call(() => this._engine.adopt(lines.join('\n'), Date.now()), 'adopt')));
     }, (err) => this._storeFailed(err, []));
   }
 
   _adoptKeys(keys) {
     this._records.get(keys).then((found) => {
       if (!this._engine || !found.length) return;
-      const text = found.map(([k, v]) => `${k}\t${v}`).join('\n');
+      const text = found.map(([k, v]) => `${this._unl.has(k) ? '?' : ''}${k}\t${v}`).join('\n');
       this._timed(() => this._apply(this._call(() => this._engine.adopt(text, Date.now()), 'adopt')));
     }, () => {});
   }
@@ -385,14 +389,14 @@ export class Touchpoint {
   // Records that could not be stored but are not in this engine (a spill): kept in memory and sent.
   _adoptEntries(entries) {
     if (!this._engine || !entries.length) return;
-    const text = entries.map(([k, v]) => `${k}\t${v}`).join('\n');
+    const text = entries.map(([k, v]) => `${this._unl.has(k) ? '?' : ''}${k}\t${v}`).join('\n');
     this._timed(() => this._apply(this._call(() => this._engine.adopt(text, Date.now()), 'adopt')));
   }
 
   // A delivery was confirmed (or events dropped): the mark is written synchronously, so a page
   // that dies before the delete completes does not make the next page send them again.
   _deleteRecords(keys) {
-    for (const k of keys) { this._unwritten.delete(k); this._doneMarks.add(k); }
+    for (const k of keys) { this._unwritten.delete(k); this._unl.delete(k); this._doneMarks.add(k); }
     this._writeMarks();
     this._records.remove(keys).then(() => {
       for (const k of keys) this._doneMarks.delete(k);
@@ -400,8 +404,9 @@ export class Touchpoint {
     }, () => {});
   }
 
+  // Only the sender confirms deliveries, so only it writes the marks (no tab overwrites its marks).
   _writeMarks() {
-    if (this._consentDecision !== 'granted') return;
+    if (this._consentDecision !== 'granted' || !this._sender) return;
     const st = this._platform.storage;
     if (this._doneMarks.size) st.set(this._prefix + 'done', [...this._doneMarks].join('\n'));
     else st.remove(this._prefix + 'done');

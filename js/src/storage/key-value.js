@@ -47,3 +47,35 @@ export function localStorageKv() {
     keys() { const out = []; for (let i = 0; i < s.length; i++) { const k = s.key(i); if (k !== null) out.push(k); } return out; },
   };
 }
+
+// Record store over the shell's {get, set, remove} storage of a platform that brings no record
+// store of its own (a custom `platform`): one key per record plus an index of the keys (the
+// storage cannot list its keys). The index is rewritten on each change: a fallback, not the path
+// of the built-in platforms. set() answers an error text instead of throwing (common.js).
+export function createStorageRecordStore(storage, prefix) {
+  const indexKey = `${prefix}index`;
+  const index = () => new Set((storage.get(indexKey) || '').split('\n').filter(Boolean));
+  const fail = (err) => Promise.reject(Object.assign(new Error(String(err)), { name: /quota/i.test(String(err)) ? 'QuotaExceededError' : 'Error' }));
+  const read = (keys) => keys.map((k) => [k, storage.get(prefix + k)]).filter(([, v]) => typeof v === 'string' && v);
+  return {
+    kind: 'platform',
+    put(entries) {
+      const keys = index();
+      for (const [k, v] of entries) {
+        const err = storage.set(prefix + k, v);
+        if (err) return fail(err);
+        keys.add(k);
+      }
+      const err = storage.set(indexKey, [...keys].join('\n'));
+      return err ? fail(err) : Promise.resolve();
+    },
+    remove(list) {
+      const keys = index();
+      for (const k of list) { storage.remove(prefix + k); keys.delete(k); }
+      if (keys.size) storage.set(indexKey, [...keys].join('\n')); else storage.remove(indexKey);
+      return Promise.resolve();
+    },
+    getAll: () => Promise.resolve(read([...index()].sort())),
+    get: (keys) => Promise.resolve(read(keys)),
+  };
+}
