@@ -3,7 +3,7 @@
 // The SDK asks this about events a page sent while it was unloading: the browser reports status 0
 // for those keepalive requests even when we answered, so without it the next page would send them
 // all again (issue 7, "a reload with a backlog"). At most kMaxReceiptIds ids per query (the SDK
-// sends 500: limits::kMaxReceiptQueryIds). messageIds are random UUIDs, so the answer reveals
+// sends 80: limits::kMaxReceiptQueryIds). messageIds are random UUIDs, so the answer reveals
 // nothing to whoever does not already hold one. A backend without this route answers 404 and the
 // SDK simply sends the events again (the collector dedupes on messageId).
 #pragma once

@@ -371,6 +371,7 @@ export class Touchpoint {
     if (this._memoryMode) { if (foreign) this._adoptEntries(entries); return; }
     const keys = entries.map((e) => e[0]);
     const written = () => {
+      this._storedSome = true;
       for (const k of keys) this._unwritten.delete(k);
       if (then) then();
       if (!this._engine) return;
@@ -412,14 +413,15 @@ export class Touchpoint {
     else st.remove(this._prefix + 'done');
   }
 
-  // A full store: reported, the core frees its oldest quarter (counted storage_full) and the write
-  // is tried once more; a store that still fails (or is broken) leaves this tab in memory mode:
-  // it keeps and sends its own events. Never silent.
+  // A full store: reported; when this SDK's own records take room in it (some write succeeded),
+  // the core frees its oldest quarter (counted storage_full) and the write is tried once more. A
+  // store that still fails (or is broken, or is full of others' data) leaves this tab in memory
+  // mode: it keeps and sends its own events. Never silent.
   _storeFailed(err, entries, written) {
     const name = (err && err.name) || '';
     const msg = String(err && err.message || err);
     const full = name === 'QuotaExceededError' || /quota|exceed/i.test(msg);
-    if (full && !this._shedOnce && entries.length && this._engine) {
+    if (full && this._storedSome && !this._shedOnce && entries.length && this._engine) {
       this._shedOnce = true;
       this._error('storage_full', `the ${this._records.kind} store is full (${name || msg}); the oldest waiting events are freed (counted as dropped storage_full)`);
       this._apply(this._call(() => this._engine.shed(Date.now()), 'shed'));
@@ -606,9 +608,9 @@ export class Touchpoint {
     sending.then((res) => {
       this._inFlight.delete(info.id);
       if (!this._engine) return;
-      // Chromium answers status 0 for keepalive requests of a page being unloaded, even those the
-      // server answered: re-sending them would only duplicate. The `unl` mark (pagehide) lets the
-      // next page check them against the collector's receipts instead.
+      // Chromium answers status 0 for requests of a page being unloaded (from `hidden` on), even
+      // those the server answered: re-sending them would only duplicate. The `unl` mark (pagehide)
+      // lets the next page check them against the collector's receipts instead.
       if (this._unloaded && res.status === 0) return;
       this._emitter.emit('delivery', { batch: info.id, events: info.events, status: res.status });
       this._timed(() => this._apply(this._call(() => this._engine.delivered(info.id, res.status, res.retryAfterMs, res.body || '', Date.now()))));
@@ -692,8 +694,12 @@ export class Touchpoint {
   }
 
   _onLifecycle(kind) {
-    if (kind === 'pageshow') { this._unloaded = false; return; } // back from the bfcache: alive again
-    if (kind === 'online') { if (this._engine) this._apply(this._call(() => this._engine.tick(Date.now()))); return; }
+    // Visible again (or back from the bfcache): status-0 answers are the network's again.
+    if (kind === 'visible' || kind === 'pageshow') { this._unloaded = false; return; }
+    // A navigation starts: Chromium cancels the page's requests (status 0) before pagehide, though
+    // the server may have them (a reload with a backlog sent 20-40 events twice without this).
+    if (kind === 'beforeunload') { this._unloaded = true; return; }
+    if (kind === 'online') { this._unloaded = false; if (this._engine) this._apply(this._call(() => this._engine.tick(Date.now()))); return; }
     if (!this._engine) {
       // The core never loaded: keep the recorded calls for the next page.
       if (this._lines.length && this._platform && this._consentDecision !== 'pending' && this._consentDecision !== 'denied') {
@@ -703,6 +709,10 @@ export class Touchpoint {
       }
       return;
     }
+    // Hidden may be the start of an unload: Chromium then cancels the page's normal requests with
+    // status 0 although the server may have them. Those stay in flight (re-sent after
+    // kInFlightTimeoutMs if the page lives on, checked against receipts by the next page if not).
+    this._unloaded = true;
     this._drain();
     // Everything not in flight goes out now as keepalive requests, which outlive the page. Their
     // answers are handled like any other if the page lives on (hidden, then visible again; bfcache).

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <set>
-#include <string_view>
 
 #include "touchpoint/json_access.hpp"
 
@@ -65,7 +64,7 @@ std::size_t BatchQueue::shed(std::size_t n) {
 
 std::size_t BatchQueue::release(const std::vector<std::string>& keys) {
   if (keys.empty()) return 0;
-  std::set<std::string_view> wanted(keys.begin(), keys.end());
+  const std::set<std::string> wanted(keys.begin(), keys.end());
   std::size_t n = 0;
   for (std::size_t i = 0; i < pending_.size();) {
     if (!pending_keys_[i].empty() && wanted.count(pending_keys_[i])) {

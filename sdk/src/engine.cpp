@@ -568,7 +568,7 @@ std::string Engine::build_body(const Batch& b, std::int64_t now) const {
 
 void Engine::send_ready(std::int64_t now, bool unloading, std::size_t budget, Output& out) {
   if (!sender_) return;  // another tab sends what this one writes
-  if (!probing_.empty() && probe_out_.empty() && !unloading) {
+  if (!probing_.empty() && probe_out_.empty() && !unloading && now >= probe_due_) {
     json ids = json::array();
     auto end = probing_.begin();
     for (; end != probing_.end() && ids.size() < limits::kMaxReceiptQueryIds; ++end) ids.push_back(std::string(message_id_of(end->second)));
@@ -601,6 +601,7 @@ void Engine::finish(Output& out, std::int64_t now) {
   take_dropped(out);
   if (consent_.state() != Consent::kGranted) out.persist = false;  // nothing is stored without consent
   if (sender_) out.wake = queue_.next_wake();  // a tab that does not send has no batches to wake for
+  if (sender_ && !probing_.empty() && probe_out_.empty() && (!out.wake || probe_due_ < *out.wake)) out.wake = probe_due_;
   if (auto r = tags_.next_change_at())
     if (!out.wake || *r < *out.wake) out.wake = *r;
   if (auto s = visit_.session().end_due_at(); s && consent_.state() == Consent::kGranted)  // session_end on time
@@ -768,6 +769,7 @@ Output Engine::adopt(std::string_view records, std::int64_t now) {
       continue;
     }
     if (unconfirmed) {
+      if (probing_.empty()) probe_due_ = now + limits::kReceiptGraceMs;
       probing_.emplace_back(std::move(key), std::string(event));
       ++checking;
     } else {
@@ -791,7 +793,7 @@ Output Engine::receipts(std::uint64_t id, int status, std::string_view body, std
     finish(out, now);
     return out;
   }
-  std::set<std::string, std::less<>> stored;
+  std::set<std::string> stored;
   const json r = status == 200 ? json::parse(body, nullptr, false) : json();
   const json* ids = ja::find(r, "stored");
   if (ids && ids->is_array())
@@ -799,7 +801,7 @@ Output Engine::receipts(std::uint64_t id, int status, std::string_view body, std
       if (m.is_string()) stored.insert(m.get<std::string>());
   std::size_t confirmed = 0;
   for (auto& [key, event] : probe_out_) {
-    if (stored.count(message_id_of(event))) {
+    if (stored.count(std::string(message_id_of(event)))) {
       out.del.push_back(std::move(key));
       ++confirmed;
     } else {

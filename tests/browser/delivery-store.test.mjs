@@ -22,8 +22,12 @@ after(async () => {
 });
 beforeEach(async () => { await collector.reset(); });
 
-async function open(context, query = '') {
-  const page = await context.newPage();
+// Another tab of the context of `t` (launchBrowser().newPage()); its uncaught errors go to t.problems.
+async function open(t, query = '', page = null) {
+  if (!page) {
+    page = await t.context.newPage();
+    page.on('pageerror', (e) => t.problems.push(`pageerror: ${e.message}`));
+  }
   await page.goto(`${collector.url}/tests/browser/pages/store.html${query}`);
   assert.equal(await page.evaluate(() => window.touchpointReady), true, 'SDK init resolved');
   return page;
@@ -55,11 +59,10 @@ describe('shared queue: records, one sender, adoption', () => {
   test('two tabs during an outage, the sender crashed and the other closed: every event of both arrives once', async () => {
     const t = await chrome.newPage();
     const { context } = t;
-    await t.page.close();
     await collector.fault({ status: 500 }); // until reset
-    const a = await open(context, '?flushInterval=100');
+    const a = await open(t, '?flushInterval=100', t.page);
     await waitFor(() => a.evaluate(() => window.isSender()), { what: 'tab A is the sender' });
-    const b = await open(context, '?flushInterval=100');
+    const b = await open(t, '?flushInterval=100');
     assert.equal(await b.evaluate(() => window.isSender()), false, 'one sender per origin and write key');
     assert.equal(await b.evaluate(() => window.storeKind()), 'indexeddb');
     await a.evaluate(() => window.trackMany('two_tabs', 300, { tab: 'a' }));
@@ -78,15 +81,36 @@ describe('shared queue: records, one sender, adoption', () => {
     // B is closed during the outage too; the network recovers; the next page of the shop sends all.
     await b.close();
     await collector.fault({ reset: true });
-    const c = await open(context, '?flushInterval=100');
+    const c = await open(t, '?flushInterval=100');
     await waitFor(() => c.evaluate(() => window.isSender()), { what: 'the next page is the sender' });
     const events = await delivered('two_tabs', 600);
     assertEach(events, 600);
     await waitFor(() => c.evaluate(() => window.recordCount()).then((n) => n === 0), { what: 'every record deleted once confirmed' });
     const dups = await assertFewDuplicates(600);
     console.log(`two tabs: 600 events, ${dups} duplicate receipts`);
-    await assertHealthy(c);
+    await assertHealthy(t.page); // the SDK errors of every tab of the context; A's page errors
+    assert.deepEqual(t.problems.filter((p) => p.startsWith('pageerror')), [], 'no uncaught error in B or C');
     await context.close();
+  });
+
+  test('without Web Locks a lease in localStorage elects one sender; a closed sender is replaced', async () => {
+    const t = await chrome.newPage();
+    const a = await open(t, '?nolocks&flushInterval=100', t.page);
+    await waitFor(() => a.evaluate(() => window.isSender()), { what: 'tab A holds the lease' });
+    const b = await open(t, '?nolocks&flushInterval=100');
+    assert.equal(await b.evaluate(() => window.isSender()), false, 'the lease is A\'s');
+    await collector.fault({ status: 500 });
+    await b.evaluate(() => window.trackMany('lease', 50, { tab: 'b' }));
+    await waitFor(() => b.evaluate(() => window.recordCount()).then((n) => n >= 50), { what: "B's records" });
+    await a.close();
+    await collector.fault({ reset: true });
+    await waitFor(() => b.evaluate(() => window.isSender()), { what: 'B takes the expired lease', timeoutMs: 15000 });
+    const events = await delivered('lease', 50);
+    assertEach(events, 50);
+    await assertFewDuplicates(50);
+    await assertHealthy(t.page); // SDK errors of both tabs, A's page errors
+    assert.deepEqual(t.problems.filter((p) => p.startsWith('pageerror')), [], 'no uncaught error in B');
+    await t.context.close();
   });
 
   test('a reload with a backlog sends each event about once (receipts for what the unload sent)', async () => {
@@ -144,19 +168,41 @@ describe('shared queue: records, one sender, adoption', () => {
     await context.close();
   });
 
-  test('localStorage nearly full: the SDK frees its own oldest events, counted as dropped storage_full and delivered', async () => {
+  test('localStorage nearly full (8 KB free): storage_full is reported, nothing is lost across a reload on a flaky network', async () => {
+    const { page, context } = await chrome.newPage();
+    await page.goto(`${collector.url}/tests/browser/pages/store.html?store=localStorage&flushInterval=100`);
+    assert.equal(await page.evaluate(() => window.touchpointReady), true);
+    await page.evaluate(() => window.fillLocalStorage(8 * 1024));
+    await collector.fault({ status: 500, count: 4 });
+    await page.evaluate(() => window.trackMany('ls_nearly', 200));
+    await waitFor(() => page.evaluate(() => window.errors.some((e) => e.code === 'storage_full')), { what: 'storage_full reported' });
+    await page.reload();
+    assert.equal(await page.evaluate(() => window.touchpointReady), true);
+    const events = await delivered('ls_nearly', 200);
+    assertEach(events, 200);
+    await assertHealthy(page);
+    await context.close();
+  });
+
+  test('a store full of its own records: the oldest are freed, counted as dropped storage_full and delivered in `dropped`', async () => {
     const { page, context } = await chrome.newPage();
     await page.goto(`${collector.url}/tests/browser/pages/store.html?store=localStorage&flushInterval=100`);
     assert.equal(await page.evaluate(() => window.touchpointReady), true);
     await collector.fault({ status: 500 });
-    await page.evaluate(() => window.fillLocalStorage(8 * 1024));
-    await page.evaluate(() => window.trackMany('ls_nearly', 200));
+    await page.evaluate(() => window.fillLocalStorage(60 * 1024));
+    // Separate drains: the first ones are stored, then the store is full of this SDK's records.
+    for (let k = 0; k < 10; k++) {
+      await page.evaluate((k) => window.trackMany('ls_own', 20, { k }), k);
+      await waitFor(() => page.evaluate(() => window.touchpoint._unwritten.size === 0 || window.errors.some((e) => e.code === 'storage_full')),
+        { what: 'the drain written (or the store full)' });
+    }
+    await waitFor(() => page.evaluate(() => window.errors.some((e) => e.code === 'storage_full')), { what: 'storage_full reported' });
     await waitFor(() => page.evaluate(() => window.errors.some((e) => e.code === 'storage_full')), { what: 'storage_full reported' });
     await collector.fault({ reset: true });
     await page.evaluate(() => window.touchpoint.flush());
     // Every event is in the database or counted as dropped in a batch the collector stored.
     const result = await waitFor(async () => {
-      const got = new Set((await collector.events('event=ls_nearly')).map((e) => e.body.properties.i)).size;
+      const got = new Set((await collector.events('event=ls_own')).map((e) => `${e.body.properties.k}:${e.body.properties.i}`)).size;
       const s = await stats();
       const dropped = s.dropped.total;
       return got + dropped >= 200 ? { got, dropped } : null;

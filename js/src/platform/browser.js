@@ -46,9 +46,10 @@ export function createBrowserPlatform() {
       return Promise.resolve({ status: 0, retryAfterMs: 0, body: queued ? 'sent by beacon, no answer' : 'not sent' });
     },
     onLifecycle(handler) {
-      const hidden = () => { if (document.visibilityState === 'hidden') handler('hidden'); };
+      const hidden = () => handler(document.visibilityState === 'hidden' ? 'hidden' : 'visible');
       document.addEventListener('visibilitychange', hidden);
       window.addEventListener('pagehide', () => handler('pagehide'));
+      window.addEventListener('beforeunload', () => handler('beforeunload'));
       window.addEventListener('pageshow', (e) => { if (e.persisted) handler('pageshow'); }); // back from the bfcache
       window.addEventListener('online', () => handler('online'));
     },

@@ -179,6 +179,7 @@ class Engine {
   std::vector<std::pair<std::string, std::string>> probing_;   // adopted '?' records: key, event
   std::vector<std::pair<std::string, std::string>> probe_out_; // those asked about now
   std::uint64_t probe_id_ = 0;
+  std::int64_t probe_due_ = 0;  // no receipt query before this (limits::kReceiptGraceMs)
 };
 
 }  // namespace touchpoint

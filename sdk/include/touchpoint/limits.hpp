@@ -31,8 +31,12 @@ constexpr std::size_t kDefaultMaxQueueBytes = 20 * 1024 * 1024;
 // `storage_full`) before it tries the write again (like a cache evicting its oldest quarter).
 constexpr std::size_t kStorageFullShedDivisor = 4;
 // Events written by a page that was unloading are checked against the collector's receipts
-// (POST /v1/receipts) before they are sent again, this many messageIds per query.
-constexpr std::size_t kMaxReceiptQueryIds = 500;
+// (POST /v1/receipts) before they are sent again, this many messageIds per query: the answer
+// ({"stored":[ids]}, 39 bytes per id) must fit the 4 KiB the shell reads of any response.
+constexpr std::size_t kMaxReceiptQueryIds = 80;
+// ...and only this long after the next page adopted them: the unloading page's keepalive requests
+// may still be on their way to the collector when the next page starts (a fast reload).
+constexpr std::int64_t kReceiptGraceMs = 3000;
 // Batches in flight at once (browsers allow ~6 connections per host; leave room for the page).
 constexpr std::size_t kMaxBatchesInFlight = 2;
 // A batch body must fit the collector's limit even before compression.

@@ -4,6 +4,7 @@ import touchpoint from '/dist/touchpoint.mjs';
 
 const q = new URLSearchParams(location.search);
 if (q.has('noidb')) Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true }); // an old web-view
+if (q.has('nolocks')) Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined, configurable: true }); // no Web Locks
 const options = { writeKey: q.get('writeKey') || 'store-test', endpoint: location.origin, autotrack: false, rules: false, debug: q.has('debug') };
 for (const k of ['flushAt', 'flushInterval']) if (q.has(k)) options[k] = Number(q.get(k));
 if (q.has('store')) options.store = q.get('store');
