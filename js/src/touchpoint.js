@@ -611,12 +611,14 @@ export class Touchpoint {
       // Chromium answers status 0 for requests of a page being unloaded (from `hidden` on), even
       // those the server answered: re-sending them would only duplicate. The `unl` mark (pagehide)
       // lets the next page check them against the collector's receipts instead.
-      if (this._unloaded && res.status === 0) return;
+      if (this._unloaded && res.status === 0) { this._flushed(); return; }
       this._emitter.emit('delivery', { batch: info.id, events: info.events, status: res.status });
       this._timed(() => this._apply(this._call(() => this._engine.delivered(info.id, res.status, res.retryAfterMs, res.body || '', Date.now()))));
-      if (this._inFlight.size === 0) { const w = this._flushWaiters; this._flushWaiters = []; w.forEach((r) => r(true)); }
+      this._flushed();
     });
   }
+
+  _flushed() { if (this._inFlight.size === 0) { const w = this._flushWaiters; this._flushWaiters = []; w.forEach((r) => r(true)); } }
 
   _keepaliveBytes() { let n = 0; for (const b of this._inFlight.values()) n += b; return n; }
 

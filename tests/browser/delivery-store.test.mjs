@@ -210,7 +210,7 @@ describe('shared queue: records, one sender, adoption', () => {
     assert.ok(result.dropped > 0, 'the oldest were freed and counted');
     const q = await page.evaluate(() => window.touchpoint.queueStats());
     assert.ok((q.dropped.storage_full || 0) > 0, 'counted as storage_full');
-    console.log(`nearly full: ${result.got} delivered, ${result.dropped} counted as dropped`);
+    console.log(`store full of its own records: ${result.got} delivered, ${result.dropped} counted as dropped`);
     await assertHealthy(page);
     await context.close();
   });

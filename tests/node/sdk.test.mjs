@@ -126,7 +126,7 @@ describe('dist/ in Node', () => {
     for (let i = 0; i < 12; i++) first.track('restart_test', { i });
     await new Promise((r) => setTimeout(r, 0));
     // Each event is its own record (docs/storage.md), the small state holds none.
-    assert.ok(store.keys().some((k) => k.startsWith('tp:node-restart:r:') && store.getItem(k).includes('restart_test')));
+    assert.ok([...store.map].some(([k, v]) => k.startsWith('tp:node-restart:r:') && v.includes('restart_test')));
     assert.ok(!(store.getItem('tp:node-restart:core') || '').includes('restart_test'));
     const anon = first.anonymousId();
     const second = newClient(store);

@@ -1,17 +1,18 @@
 // Node adapter (server-side tracking, tests): in-memory or caller-supplied storage, global fetch.
 import { fetchRulesWith, fetchSend, memoryStore, randomSeedFrom, wrapStorage } from './common.js';
-import { createKeyValueRecordStore } from '../storage/key-value.js';
-import { createMemoryRecordStore } from '../storage/memory.js';
+import { createKeyValueRecordStore, createStorageRecordStore } from '../storage/key-value.js';
 
 export function createNodePlatform(options = {}) {
   const kv = options.storage || memoryStore();
+  const storage = wrapStorage(kv);
   return {
     name: 'node',
-    storage: wrapStorage(kv),
-    // Records (js/src/storage/README.md): a caller's store, else the storage given (when it can list
-    // its keys), else memory.
+    storage,
+    // Records (js/src/storage/README.md): a caller's store, else the storage given (one key per
+    // record, plus an index when it cannot list its keys).
     openRecords: (opts) => Promise.resolve({
-      store: options.recordStore || (typeof kv.keys === 'function' ? createKeyValueRecordStore(kv, `tp:${opts.writeKey}:r:`, 'memory') : createMemoryRecordStore()),
+      store: options.recordStore || (typeof kv.keys === 'function' ? createKeyValueRecordStore(kv, `tp:${opts.writeKey}:r:`, 'memory')
+        : createStorageRecordStore(storage, `tp:${opts.writeKey}:r:`)),
       problems: [],
     }),
     now: () => Date.now(),
