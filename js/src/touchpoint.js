@@ -214,6 +214,9 @@ export class Touchpoint {
     this._endpoint = opts.endpoint.replace(/\/+$/, '');
     this._batchUrl = `${this._endpoint}/v1/batch?writeKey=${encodeURIComponent(opts.writeKey)}`;
     this._platform.onLifecycle((kind) => this._onLifecycle(kind));
+    // A navigation starts: Chromium cancels the page's requests (status 0) before pagehide, though
+    // the server may have them (a reload with a backlog sent 20-40 events twice without this).
+    if (this._platform.onNavigationStart) this._platform.onNavigationStart(() => { this._unloaded = true; });
 
     // The rules request goes out now, in parallel with the wasm download; it is consumed after the
     // engine exists and init() never waits for it.
@@ -698,9 +701,6 @@ export class Touchpoint {
   _onLifecycle(kind) {
     // Visible again (or back from the bfcache): status-0 answers are the network's again.
     if (kind === 'visible' || kind === 'pageshow') { this._unloaded = false; return; }
-    // A navigation starts: Chromium cancels the page's requests (status 0) before pagehide, though
-    // the server may have them (a reload with a backlog sent 20-40 events twice without this).
-    if (kind === 'beforeunload') { this._unloaded = true; return; }
     if (kind === 'online') { this._unloaded = false; if (this._engine) this._apply(this._call(() => this._engine.tick(Date.now()))); return; }
     if (!this._engine) {
       // The core never loaded: keep the recorded calls for the next page.

@@ -9,7 +9,9 @@ import zlib from 'node:zlib';
 import { ROOT } from '../support/collector.mjs';
 
 // Measured for this commit (see the figures in docs/sdk.md "Size"); target 69 KB (70,656 B).
-const PAGE_BUDGET_GZIP_BYTES = 156420;  // 22,545 mjs + 133,875 wasm after merging issues 8/11/12 (the size branch alone reached 148,803; was 160,146)
+// Issue 7 part B (store branch) raised it once, by 9,756 B: the shared queue (per-event records, IndexedDB /
+// localStorage / wx stores, one sender per write key, adoption, receipts; 26,529 mjs + 139,647 wasm).
+const PAGE_BUDGET_GZIP_BYTES = 166176;  // was 156,420: 22,545 mjs + 133,875 wasm after merging issues 8/11/12
 const PAGE_FILES = ['touchpoint.mjs', 'touchpoint.wasm'];
 
 test(`what a page loads from dist/ stays within ${PAGE_BUDGET_GZIP_BYTES} B gzip -9`, () => {

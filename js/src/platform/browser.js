@@ -45,11 +45,12 @@ export function createBrowserPlatform() {
       // A beacon has no answer: report it as lost so the batch is retried (the backend dedupes).
       return Promise.resolve({ status: 0, retryAfterMs: 0, body: queued ? 'sent by beacon, no answer' : 'not sent' });
     },
+    // A navigation starts (before pagehide): Chromium may cancel the page's requests from here on.
+    onNavigationStart(fn) { window.addEventListener('beforeunload', () => fn()); },
     onLifecycle(handler) {
       const hidden = () => handler(document.visibilityState === 'hidden' ? 'hidden' : 'visible');
       document.addEventListener('visibilitychange', hidden);
       window.addEventListener('pagehide', () => handler('pagehide'));
-      window.addEventListener('beforeunload', () => handler('beforeunload'));
       window.addEventListener('pageshow', (e) => { if (e.persisted) handler('pageshow'); }); // back from the bfcache
       window.addEventListener('online', () => handler('online'));
     },
