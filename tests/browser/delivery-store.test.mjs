@@ -132,6 +132,29 @@ describe('shared queue: records, one sender, adoption', () => {
     await context.close();
   });
 
+  test('the previous version\'s snapshot (events inside tp:<writeKey>:state) is migrated once: its events become records and arrive', async () => {
+    const { page, context } = await chrome.newPage();
+    // The format of the previous version: TPS1, a header, rule state, one event per line.
+    const event = (i) => JSON.stringify({ type: 'track', event: 'legacy', properties: { i }, anonymousId: 'legacy-anon',
+      userId: null, messageId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, timestamp: '2026-12-01T00:00:00.000Z', context: {} });
+    const header = { visit: { identity: { v: 1, anonymous_id: 'legacy-anon' } }, queue: { batches: [{ id: 1, n: 2, attempts: 1 }], pending: 1, next_batch_id: 2 } };
+    const legacy = ['TPS1', JSON.stringify(header), '', event(0), event(1), event(2), ''].join('\n');
+    await context.addInitScript((snap) => { if (!sessionStorage.getItem('seeded')) { sessionStorage.setItem('seeded', '1'); localStorage.setItem('tp:store-test:state', snap); } }, legacy);
+    await page.goto(`${collector.url}/tests/browser/pages/store.html?flushInterval=100`);
+    assert.equal(await page.evaluate(() => window.touchpointReady), true);
+    const events = await delivered('legacy', 3);
+    assertEach(events, 3);
+    assert.equal(await page.evaluate(() => window.touchpoint.anonymousId()), 'legacy-anon', 'identity kept');
+    await waitFor(() => page.evaluate(() => localStorage.getItem('tp:store-test:state') === null), { what: 'the old key removed once migrated' });
+    await waitFor(() => page.evaluate(() => window.recordCount()).then((n) => n === 0), { what: 'records deleted once delivered' });
+    await page.reload();
+    assert.equal(await page.evaluate(() => window.touchpointReady), true);
+    await page.evaluate(() => window.touchpoint.flush());
+    assert.equal((await collector.events('event=legacy')).length, 3, 'migrated once, not again');
+    await assertHealthy(page);
+    await context.close();
+  });
+
   test('without IndexedDB the localStorage store keeps the queue across a reload', async () => {
     const { page, context } = await chrome.newPage();
     await page.goto(`${collector.url}/tests/browser/pages/store.html?noidb&flushInterval=100`);
