@@ -40,6 +40,7 @@ bench:
 	node bench/miniprogram-size.mjs
 	node bench/reconnect-bench.mjs
 	bash scripts/with-postgres.sh node bench/collector-bench.mjs || { [ $$? -eq 77 ] && node bench/collector-bench.mjs --stores sqlite; }
+	node bench/reload-bench.mjs
 
 clean:
 	rm -rf build-native build-wasm

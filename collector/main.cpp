@@ -22,6 +22,7 @@
 #include "batch_handler.hpp"
 #include "collector_options.hpp"
 #include "cors.hpp"
+#include "receipts.hpp"
 #include "dashboard_api.hpp"
 #include "event_queries.hpp"
 #include "event_store.hpp"
@@ -173,6 +174,7 @@ int main(int argc, char** argv) {
   tc::register_rules_routes(server, rules);
   tc::register_user_routes(server, *store, rules);
   tc::register_event_query_routes(server, *store, options.fault_mode);
+  tc::register_receipt_routes(server, *store, policy);  // the SDK's check after an unload (receipts.hpp)
   if (options.fault_mode) tc::register_fault_routes(server, faults);
   tc::RulesPublisher publisher(options.rules_path);
   const tc::StaticFiles dashboard_files({options.dashboard_root});

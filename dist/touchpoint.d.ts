@@ -14,7 +14,8 @@ export interface InitOptions {
   flushInterval?: number;
   /** Max bytes per batch before compression (default 61440). */
   flushBytes?: number;
-  /** Queue bounds; past them the oldest waiting events are dropped and reported (defaults 10000 / 4 MiB). */
+  /** Queue bounds; past them the oldest waiting events are dropped, counted as `queue_full` and
+   *  reported to the backend in `dropped` (defaults 50000 / 20 MiB; docs/storage.md). */
   maxQueueEvents?: number;
   maxQueueBytes?: number;
   /** Every event request is aborted after this many ms and retried as a network error (default 15000, 1000..60000). */
@@ -64,7 +65,12 @@ export interface InitOptions {
   kiosk?: KioskOptions;
   /** A platform adapter (see createBrowserPlatform / createNodePlatform / createMiniProgramPlatform). */
   platform?: Platform;
-  /** Node only: a {getItem,setItem,removeItem} store for the queue (default: memory). */
+  /** Browsers: where the queue's records live (default: 'indexeddb', else 'localStorage' where
+   *  IndexedDB is missing or broken, else 'memory'; docs/storage.md). Tabs of one origin and write key
+   *  share it; one of them sends. */
+  store?: 'indexeddb' | 'localStorage' | 'memory';
+  /** Node only: a {getItem,setItem,removeItem[,keys]} store for the state and, when it has keys(),
+   *  the queue's records (default: memory). */
   storage?: { getItem(k: string): string | null; setItem(k: string, v: string): void; removeItem(k: string): void };
 }
 
@@ -75,6 +81,10 @@ export interface KioskOptions { deviceId: string; storeId: string; idleResetMs?:
  * `endpoint_moved` (a 3xx, never followed: retried; check `endpoint`), `batch_rejected` (a 4xx: dropped
  * and counted), `event_too_large` (413 on a single event: dropped and counted), `storage_failed`.
  */
+/** `code` includes, for the queue's store (docs/storage.md): 'storage_full' (the store is full: the
+ *  oldest waiting events are freed, counted as dropped `storage_full`, and the rest stay in memory),
+ *  'storage_failed' (the store or the small state cannot be written: events stay in memory),
+ *  'record_corrupt' (unreadable stored records were deleted), 'snapshot_corrupt'. */
 export interface TouchpointError { code: string; message: string; field?: string; errors?: { path: string; message: string }[] }
 export interface TagChange { tag: string; rule: string }
 export interface ScoreState { value: number; grade: string | null; max: number }

@@ -48,6 +48,16 @@ class WasmEngine {
   std::string advanceRules(double now) { return engine_->advance_rules(ms(now)).to_json(); }
   std::string snapshot() const { return engine_->snapshot(); }
   std::string restore(const std::string& snap, double now) { return engine_->restore(snap, ms(now)).to_json(); }
+  // Records (docs/storage.md): the small state, adoption of stored records, receipts, sender role.
+  std::string state() const { return engine_->state(); }
+  std::string adopt(const std::string& records, double now) { return engine_->adopt(records, ms(now)).to_json(); }
+  std::string receipts(double id, int status, const std::string& body, double now) {
+    return engine_->receipts(batch_id(id), status, body, ms(now)).to_json();
+  }
+  void setSender(bool sender) { engine_->set_sender(sender); }
+  double release(const std::string& keys) { return static_cast<double>(engine_->release(keys)); }
+  std::string shed(double now) { return engine_->shed(ms(now)).to_json(); }
+  std::string inFlightKeys() const { return engine_->in_flight_keys(); }
   // The engine's stats plus wasmHeapBytes, the module's linear memory (it only grows: a plateau
   // over a long run shows the heap stays bounded; tests/browser/kiosk.test.mjs).
   std::string stats() const {
@@ -94,6 +104,13 @@ EMSCRIPTEN_BINDINGS(touchpoint_engine) {
       .function("advanceRules", &WasmEngine::advanceRules)
       .function("snapshot", &WasmEngine::snapshot)
       .function("restore", &WasmEngine::restore)
+      .function("state", &WasmEngine::state)
+      .function("adopt", &WasmEngine::adopt)
+      .function("receipts", &WasmEngine::receipts)
+      .function("setSender", &WasmEngine::setSender)
+      .function("release", &WasmEngine::release)
+      .function("shed", &WasmEngine::shed)
+      .function("inFlightKeys", &WasmEngine::inFlightKeys)
       .function("stats", &WasmEngine::stats)
       .function("shareUrl", &WasmEngine::shareUrl)
       .function("visit", &WasmEngine::visit)

@@ -18,6 +18,7 @@ const EMPTY_OUTPUT = '{"accepted":0,"errors":[],"send":[],"wake":null,"persist":
 const FALLBACK = {
   ingest: EMPTY_OUTPUT, tick: EMPTY_OUTPUT, resume: EMPTY_OUTPUT, flush: EMPTY_OUTPUT, delivered: EMPTY_OUTPUT, advanceRules: EMPTY_OUTPUT,
   restore: EMPTY_OUTPUT, loadRules: '[]', stats: '{}', visit: '{}', rulesState: 'null', shareUrl: 'null', error: '',
+  adopt: EMPTY_OUTPUT, receipts: EMPTY_OUTPUT, shed: EMPTY_OUTPUT, release: 0, inFlightKeys: '', state: '', setSender: undefined,
 };
 
 export class GuardedEngine {
@@ -31,10 +32,11 @@ export class GuardedEngine {
     this._dead = false;
     this._recoveries = 0;
     this._snapshot = null;     // the last snapshot taken (the state the journal starts from)
-    this._journal = [];        // ingest inputs accepted by the core since that snapshot
+    this._journal = [];        // [method, args] of the state-changing calls since that snapshot
     this._waiting = [];        // ingest inputs recorded while the core is down
     this._rules = null;        // the last rule set the core accepted
     this._issued = new Map();  // batch id -> generation of the engine that handed it out
+    this._sender = true;       // the role set with setSender, given to a recovered engine too
   }
 
   get dead() { return this._dead; }
@@ -46,11 +48,24 @@ export class GuardedEngine {
   ingest(input, now) {
     if (this._dead) { this._waiting.push(input); return EMPTY_OUTPUT; }
     const out = this._guard('ingest', () => this._inner.ingest(input, now), input);
-    if (!this._dead) {
-      this._journal.push(input);
-      if (this._journal.length > JOURNAL_MAX_LINES) this.snapshot();
-    }
+    this._journaled('ingest', [input, now]);
     return out;
+  }
+
+  // Records (docs/storage.md): adopted, released and shed events change the queue, so they are
+  // journaled like ingested calls and replayed after a recovery.
+  adopt(records, now) { const out = this._guard('adopt', () => this._inner.adopt(records, now)); this._journaled('adopt', [records, now]); return out; }
+  release(keys) { const out = this._guard('release', () => this._inner.release(keys)); this._journaled('release', [keys]); return out; }
+  shed(now) { const out = this._guard('shed', () => this._inner.shed(now)); this._journaled('shed', [now]); return out; }
+  receipts(id, status, body, now) { return this._guard('receipts', () => this._inner.receipts(id, status, body, now)); }
+  setSender(sender) { this._sender = !!sender; return this._guard('setSender', () => this._inner.setSender(!!sender)); }
+  inFlightKeys() { return this._guard('inFlightKeys', () => this._inner.inFlightKeys()); }
+  state() { return this._guard('state', () => this._inner.state()); }
+
+  _journaled(method, args) {
+    if (this._dead) return;
+    this._journal.push([method, args]);
+    if (this._journal.length > JOURNAL_MAX_LINES) this.snapshot();
   }
 
   tick(now) { return this._guard('tick', () => this._inner.tick(now)); }
@@ -94,9 +109,10 @@ export class GuardedEngine {
     }
   }
 
+  // The shell restores the small state (or an old full snapshot once); the guard keeps a full one.
   restore(snap, now) {
     const out = this._guard('restore', () => this._inner.restore(snap, now), snap);
-    if (!this._dead) { this._snapshot = snap; this._journal = []; }
+    if (!this._dead) this.snapshot();
     return out;
   }
 
@@ -144,9 +160,13 @@ export class GuardedEngine {
     const now = Date.now();
     try {
       this._inner = new core.Engine(withConsent(this._config, this._hooks.consent()));
+      this._inner.setSender(this._sender);
       if (this._rules) this._inner.loadRules(this._rules);
       if (this._snapshot) outputs.push({ text: this._inner.restore(this._snapshot, now), replay: true });
-      if (this._journal.length) outputs.push({ text: this._inner.ingest(this._journal.join('\n'), now), replay: true });
+      for (const [method, args] of this._journal) {
+        const text = this._inner[method](...args);
+        if (typeof text === 'string') outputs.push({ text, replay: true });
+      }
     } catch (err) {
       // The known-good state aborts a fresh core: start empty rather than loop on it.
       this._snapshot = null;
@@ -157,7 +177,7 @@ export class GuardedEngine {
     for (let i = 0; i < suspect.length; i++) {
       try {
         outputs.push({ text: this._inner.ingest(suspect[i], now), replay: false });
-        this._journal.push(suspect[i]);
+        this._journal.push(['ingest', [suspect[i], now]]);
       } catch (err) {
         this._hooks.onFailure('call_dropped', `a call aborted the core again and was dropped: ${describeCalls(suspect[i])}`);
         return this._again(suspect.slice(i + 1));

@@ -8,12 +8,13 @@ import { Emitter } from './emitter.js';
 import { installAutotrack } from './autotrack/index.js'; // autotrack wiring (see _init)
 import { decorateWebviewUrl } from './miniprogram/webview.js';
 import { startKioskIdleTimer } from './kiosk.js';
+import { createStorageRecordStore } from './storage/key-value.js';
 
 const VERSION = '0.1.0';
 const KEEPALIVE_BUDGET = 64 * 1024;      // Chromium/Fetch spec: in-flight keepalive bodies per page
 const KEEPALIVE_NORMAL_MAX = 32 * 1024;  // normal sends also survive a navigation when small
 const MAX_PREINIT_CALLS = 1000;          // calls buffered before the core is ready (snippet pattern)
-const PERSIST_COALESCE_MS = 5000;       // deliveries re-persist the queue at most every 5 s (stale = deduped re-sends)
+const PERSIST_COALESCE_MS = 1000;       // the small state (no events: they are records) is written at most every 1 s
 const COOKIE_NAME = 'tp_anon';              // first-party cookie sharing anonymousId across sub-domains
 const COOKIE_MAX_AGE_S = 365 * 24 * 3600;    // a year, like Segment's ajs_anonymous_id
 const RULES_REFRESH_MS = 5 * 60 * 1000;  // how often rules are re-fetched (ETag makes it cheap)
@@ -57,6 +58,15 @@ export class Touchpoint {
     this._initPromise = null;
     this._persistTimer = null;
     this._flushWaiters = [];
+    // The shared queue (docs/storage.md): records in this._records, written by every tab; only the
+    // sender (this._sender) sends and adopts the records of other tabs and earlier pages.
+    this._records = null;
+    this._unwritten = new Map(); // key -> event: records whose put has not completed yet
+    this._doneMarks = new Set(); // confirmed deliveries whose records may not be deleted yet
+    this._unl = new Set();       // keys an unloading page sent without seeing the answer
+    this._sender = false;
+    this._memoryMode = false;    // the store failed: this tab keeps and sends its own events
+    this._unloaded = false;      // pagehide happened: status-0 answers are the unload's, not the network's
     this.stats = { drains: 0, deferredMs: 0, calls: 0, sentBatches: 0, sentBytes: 0, sentEvents: 0 };
     this.version = VERSION;
   }
@@ -211,10 +221,16 @@ export class Touchpoint {
     this._endpoint = opts.endpoint.replace(/\/+$/, '');
     this._batchUrl = `${this._endpoint}/v1/batch?writeKey=${encodeURIComponent(opts.writeKey)}`;
     this._platform.onLifecycle((kind) => this._onLifecycle(kind));
+    // A navigation starts: Chromium cancels the page's requests (status 0) before pagehide, though
+    // the server may have them (a reload with a backlog sent 20-40 events twice without this).
+    if (this._platform.onNavigationStart) this._platform.onNavigationStart(() => { this._unloaded = true; });
 
     // The rules request goes out now, in parallel with the wasm download; it is consumed after the
     // engine exists and init() never waits for it.
     const rulesRequest = opts.rules !== false ? this._requestRules() : null;
+    const recordsOpening = this._platform.openRecords
+      ? this._platform.openRecords(opts).catch((err) => ({ store: null, problems: [String(err && err.message || err)] }))
+      : Promise.resolve({ store: createStorageRecordStore(this._platform.storage, `tp:${opts.writeKey}:r:`), problems: [] });
     const loadOptions = {
       wasmUrl: opts.wasmUrl || this._defaults.wasmUrl,
       wasmBinary: opts.wasmBinary,
@@ -222,7 +238,11 @@ export class Touchpoint {
       onLog: (s) => this._log(s),
     };
     this._core = await loadCore(loadOptions);
-    const config = { writeKey: opts.writeKey, seed: this._platform.randomSeed() };
+    // The store is open before the engine exists: no call is drained before the state is restored.
+    const { store, problems } = await recordsOpening;
+    const seed = this._platform.randomSeed();
+    this._tabId = seed.slice(0, 8);
+    const config = { writeKey: opts.writeKey, seed, tabId: this._tabId };
     for (const k of ['flushAt', 'flushInterval', 'flushBytes', 'maxQueueEvents', 'maxQueueBytes', 'compress', 'sessionTimeout',
       'splitSessionsAtMidnight', 'utcOffsetMinutes', 'kiosk', 'acceptAny2xx', 'requestTimeoutMs'])
       if (opts[k] !== undefined) config[k] = opts[k];
@@ -241,12 +261,24 @@ export class Touchpoint {
     if (consent !== undefined && consent === early) this._platform.storage.set(this._prefix + 'consent', consent);
     else if (stored !== null && stored !== undefined && consent !== stored) this._platform.storage.remove(this._prefix + 'consent');
     this._engine = engine;
+    const elect = this._platform.electSender;
+    engine.setSender(!elect); // with an election, this tab only writes until it is the sender
+    this._records = store || createStorageRecordStore(this._platform.storage, `${this._prefix}r:`);
+    for (const p of problems) this._log(`storage: ${p}`);
+    if (this._records.kind === 'memory' && this._platform.name === 'browser')
+      this._error('storage_failed', `no persistent store (${problems.join('; ')}); events stay in memory for this page`);
+    this._log(`storage: ${this._records.kind}`);
 
-    // Restore what an earlier page left: queue, identity, rule state; then its unsent calls.
-    const snap = this._consentDecision === 'granted' ? this._platform.storage.get(this._prefix + 'state') : null;
+    // Restore what an earlier page left: identity, rule state (the small state); its events are
+    // records, adopted by the sender. An older version's snapshot is migrated once.
+    const granted = this._consentDecision === 'granted';
+    const legacy = granted ? this._platform.storage.get(this._prefix + 'state') : null;
+    const small = granted ? this._platform.storage.get(this._prefix + 'core') : null;
     const cachedRules = this._readCachedRules();
     if (cachedRules) this._loadRules(cachedRules.body, 'cache');
-    if (snap) this._apply(this._call(() => engine.restore(snap, Date.now())));
+    if (legacy) this._migrate(legacy);
+    if (small) this._apply(this._call(() => engine.restore(small, Date.now())));
+    if (granted) this._recoverSpill();
     const orphan = this._platform.storage.get(this._prefix + 'calls');
     let orphanCount = 0;
     if (orphan) {
@@ -275,8 +307,161 @@ export class Touchpoint {
     } else if (kiosk) this._log('kiosk: no document to watch for interaction; visits end only by endVisit()');
     // ---- end kiosk mode
     this._writeCookie();
+    if (elect) this._joinTabs(elect);
+    else this._becomeSender();
     this._log(`ready: anonymousId ${this.anonymousId()}, ${this._engineStats().queued} events queued`);
     return this;
+  }
+
+  // ---- the shared queue (docs/storage.md) --------------------------------------------------
+
+  // The previous version kept every event inside `tp:<writeKey>:state`: restoring it gives each
+  // event a record key and a put; the old key goes once they are written.
+  _migrate(legacy) {
+    const out = this._call(() => this._engine.restore(legacy, Date.now()));
+    const n = out && out.put ? out.put.length : 0;
+    this._apply(out, () => { this._platform.storage.remove(this._prefix + 'state'); this._log(`storage: ${n} events migrated to records`); });
+  }
+
+  // Records a page could not write before it went away (pagehide spill): written now.
+  _recoverSpill() {
+    for (const where of [this._platform.storage, this._platform.sessionStorage]) {
+      const text = where && where.get(this._prefix + 'spill');
+      if (!text) continue;
+      where.remove(this._prefix + 'spill');
+      const entries = [];
+      for (const line of text.split('\n')) { const tab = line.indexOf('\t'); if (tab > 0) entries.push([line.slice(0, tab), line.slice(tab + 1)]); }
+      if (entries.length) this._writeRecords(entries, { foreign: true });
+    }
+  }
+
+  _joinTabs(elect) {
+    this._channel = this._platform.openChannel ? this._platform.openChannel(this._prefix + 'records') : null;
+    if (this._channel) this._channel.onMessage((msg) => { if (this._sender && msg && Array.isArray(msg.keys)) this._adoptKeys(msg.keys); });
+    this._election = elect(this._prefix + 'sender', this._tabId, () => this._becomeSender());
+  }
+
+  _becomeSender() {
+    if (this._sender || !this._engine) return;
+    this._sender = true;
+    this._engine.setSender(true);
+    this._log('this tab is the sender');
+    this._scanRecords();
+  }
+
+  // Adopts every stored record: confirmed ones (a `done` mark) are deleted instead, and those an
+  // unloading page sent without seeing the answer (an `unl` mark) are checked against receipts.
+  _scanRecords() {
+    const st = this._platform.storage;
+    const marks = (name) => new Set((st.get(this._prefix + name) || '').split('\n').filter(Boolean));
+    this._records.getAll().then((all) => {
+      if (!this._engine) return;
+      const done = marks('done');
+      for (const k of marks('unl')) this._unl.add(k);
+      const unl = this._unl;
+      for (const k of this._doneMarks) done.add(k);
+      const lines = [];
+      const confirmed = [];
+      for (const [k, v] of all) {
+        if (done.has(k)) confirmed.push(k);
+        else lines.push(`${unl.has(k) ? '?' : ''}${k}\t${v}`);
+      }
+      st.remove(this._prefix + 'unl');
+      if (confirmed.length) this._deleteRecords(confirmed);
+      // Also with nothing to adopt: the new sender sends what it holds now.
+      this._timed(() => this._apply(this._call(() => this._engine.adopt(lines.join('\n'), Date.now()), 'adopt')));
+    }, (err) => this._storeFailed(err, []));
+  }
+
+  _adoptKeys(keys) {
+    this._records.get(keys).then((found) => {
+      if (!this._engine || !found.length) return;
+      const text = found.map(([k, v]) => `${this._unl.has(k) ? '?' : ''}${k}\t${v}`).join('\n');
+      this._timed(() => this._apply(this._call(() => this._engine.adopt(text, Date.now()), 'adopt')));
+    }, () => {});
+  }
+
+  // Writes records (Output.put). A tab that is not the sender then forgets them (the sender adopts
+  // them, told over the channel); `foreign` ones (a spill) are not this engine's: the sender adopts them.
+  _writeRecords(entries, { foreign = false, then } = {}) {
+    if (this._consentDecision !== 'granted') return;
+    for (const [k, v] of entries) this._unwritten.set(k, v); // spilled at pagehide if still unwritten
+    if (this._memoryMode) { if (foreign) this._adoptEntries(entries); return; }
+    const keys = entries.map((e) => e[0]);
+    const written = () => {
+      this._storedSome = true;
+      for (const k of keys) this._unwritten.delete(k);
+      if (then) then();
+      if (!this._engine) return;
+      if (foreign && this._sender) this._adoptKeys(keys);
+      else if (!this._sender && !this._memoryMode) {
+        if (!foreign) this._call(() => String(this._engine.release(keys.join('\n'))), 'release');
+        if (this._channel) this._channel.post({ keys });
+      }
+    };
+    this._records.put(entries).then(written, (err) => {
+      this._storeFailed(err, entries, written);
+      if (this._memoryMode && foreign) this._adoptEntries(entries.filter(([k]) => this._unwritten.has(k)));
+    });
+  }
+
+  // Records that could not be stored but are not in this engine (a spill): kept in memory and sent.
+  _adoptEntries(entries) {
+    if (!this._engine || !entries.length) return;
+    const text = entries.map(([k, v]) => `${this._unl.has(k) ? '?' : ''}${k}\t${v}`).join('\n');
+    this._timed(() => this._apply(this._call(() => this._engine.adopt(text, Date.now()), 'adopt')));
+  }
+
+  // A delivery was confirmed (or events dropped): the mark is written synchronously, so a page
+  // that dies before the delete completes does not make the next page send them again.
+  _deleteRecords(keys) {
+    for (const k of keys) { this._unwritten.delete(k); this._unl.delete(k); this._doneMarks.add(k); }
+    this._writeMarks();
+    this._records.remove(keys).then(() => {
+      for (const k of keys) this._doneMarks.delete(k);
+      this._writeMarks();
+    }, () => {});
+  }
+
+  // Only the sender confirms deliveries, so only it writes the marks (no tab overwrites its marks).
+  _writeMarks() {
+    if (this._consentDecision !== 'granted' || !this._sender) return;
+    const st = this._platform.storage;
+    if (this._doneMarks.size) st.set(this._prefix + 'done', [...this._doneMarks].join('\n'));
+    else st.remove(this._prefix + 'done');
+  }
+
+  // A full store: reported; when this SDK's own records take room in it (some write succeeded),
+  // the core frees its oldest quarter (counted storage_full) and the write is tried once more. A
+  // store that still fails (or is broken, or is full of others' data) leaves this tab in memory
+  // mode: it keeps and sends its own events. Never silent.
+  _storeFailed(err, entries, written) {
+    const name = (err && err.name) || '';
+    const msg = String(err && err.message || err);
+    const full = name === 'QuotaExceededError' || /quota|exceed/i.test(msg);
+    if (full && this._storedSome && !this._shedOnce && entries.length && this._engine) {
+      this._shedOnce = true;
+      this._error('storage_full', `the ${this._records.kind} store is full (${name || msg}); the oldest waiting events are freed (counted as dropped storage_full)`);
+      this._apply(this._call(() => this._engine.shed(Date.now()), 'shed'));
+      const left = entries.filter(([k]) => this._unwritten.has(k));
+      this._records.put(left).then(written, (e) => this._storeFailed(e, left, written));
+      return;
+    }
+    if (this._memoryMode) return;
+    this._memoryMode = true;
+    this._error(full ? 'storage_full' : 'storage_failed', `the ${this._records.kind} store failed (${name ? name + ': ' : ''}${msg}); events stay in memory and this tab sends them itself`);
+    if (this._engine) this._engine.setSender(true);
+  }
+
+  _probe(probe) {
+    const done = (res) => {
+      if (!this._engine) return;
+      this._timed(() => this._apply(this._call(() => this._engine.receipts(probe.id, res.status, res.body || '', Date.now()), 'receipts')));
+    };
+    if (typeof TextEncoder !== 'function') return done({ status: 0 });
+    const url = `${this._endpoint}/v1/receipts?writeKey=${encodeURIComponent(this._opts.writeKey)}`;
+    const bytes = new TextEncoder().encode(JSON.stringify({ messageIds: probe.messageIds }));
+    this._platform.send(url, bytes, false).then(done, () => done({ status: 0 }));
   }
 
   _record(call) {
@@ -410,9 +595,13 @@ export class Touchpoint {
     if (state === 'granted') { this._persist(); this._writeCookie(); } // what consent released is durable now
   }
 
-  _apply(out) {
+  // `written`: called once the records of this output are stored (migration).
+  _apply(out, written) {
     if (!out) return;
     if (out.wipe) this._wipe();
+    if (out.put && out.put.length) this._writeRecords(out.put, { then: written });
+    if (out.del && out.del.length) this._deleteRecords(out.del);
+    if (out.probe) this._probe(out.probe);
     if (out.replaceUrl && this._platform.replaceUrl) { this._platform.replaceUrl(out.replaceUrl); this._lastUrl = out.replaceUrl; }
     if (out.log) for (const line of out.log) this._log(line);
     if (out.errors) for (const e of out.errors) this._error(e.code, e.message, e);
@@ -437,17 +626,27 @@ export class Touchpoint {
     sending.then((res) => {
       this._inFlight.delete(info.id);
       if (!this._engine) return;
+      // Chromium answers status 0 for requests of a page being unloaded (from `hidden` on), even
+      // those the server answered: re-sending them would only duplicate. The `unl` mark (pagehide)
+      // lets the next page check them against the collector's receipts instead.
+      if (this._unloaded && res.status === 0) { this._flushed(); return; }
       this._emitter.emit('delivery', { batch: info.id, events: info.events, status: res.status });
       this._timed(() => this._apply(this._call(() => this._engine.delivered(info.id, res.status, res.retryAfterMs, res.body || '', Date.now()))));
-      if (this._inFlight.size === 0) { const w = this._flushWaiters; this._flushWaiters = []; w.forEach((r) => r(true)); }
+      this._flushed();
     });
   }
+
+  _flushed() { if (this._inFlight.size === 0) { const w = this._flushWaiters; this._flushWaiters = []; w.forEach((r) => r(true)); } }
 
   _keepaliveBytes() { let n = 0; for (const b of this._inFlight.values()) n += b; return n; }
 
   // Consent denied: nothing of this visitor stays on the device (the decision itself does).
   _wipe() {
-    for (const k of ['state', 'calls', 'rules']) this._platform.storage.remove(this._prefix + k);
+    for (const k of ['state', 'core', 'calls', 'rules', 'done', 'unl', 'spill']) this._platform.storage.remove(this._prefix + k);
+    if (this._platform.sessionStorage) this._platform.sessionStorage.remove(this._prefix + 'spill');
+    this._unwritten.clear();
+    this._doneMarks.clear();
+    if (this._records) this._records.getAll().then((all) => this._records.remove(all.map((r) => r[0])), () => {});
     if (this._platform.writeCookie) this._platform.writeCookie(COOKIE_NAME, '', { domain: this._opts.cookieDomain, maxAgeS: 0 });
   }
 
@@ -480,8 +679,34 @@ export class Touchpoint {
   _persist() {
     if (this._persistTimer) { this._platform.clearTimer(this._persistTimer); this._persistTimer = null; }
     if (this._consentDecision !== 'granted') return; // without consent nothing is stored
-    const err = this._platform.storage.set(this._prefix + 'state', this._engine.snapshot());
-    if (err) this._error('storage_failed', `could not persist the queue (${err}); events stay in memory`);
+    const state = this._engine.state();
+    if (!state) return; // the core is down (core-guard.js)
+    const err = this._platform.storage.set(this._prefix + 'core', state);
+    if (err && !this._stateErrorReported) {
+      this._stateErrorReported = true;
+      this._error('storage_failed', `could not persist the visitor's state (${err}); it stays in memory`);
+    }
+  }
+
+  // The page goes away (pagehide): what it sent without seeing the answer is marked, and records
+  // whose write has not completed are spilled synchronously, so the next page loses nothing and
+  // re-sends only what no page saw confirmed.
+  _markUnload() {
+    this._unloaded = true;
+    if (this._consentDecision !== 'granted') return;
+    const st = this._platform.storage;
+    const keys = this._sender ? String(this._engine.inFlightKeys() || '').trim() : '';
+    if (keys) {
+      const prev = st.get(this._prefix + 'unl');
+      st.set(this._prefix + 'unl', (prev ? prev + '\n' : '') + keys);
+    }
+    if (this._unwritten.size) {
+      const text = [...this._unwritten].map(([k, v]) => `${k}\t${v}`).join('\n');
+      if (st.set(this._prefix + 'spill', text) && this._platform.sessionStorage) {
+        const err = this._platform.sessionStorage.set(this._prefix + 'spill', text);
+        if (err) this._error('storage_full', `${this._unwritten.size} events could not be stored before the page went away (${err})`);
+      }
+    }
   }
 
   _arm(wake) {
@@ -502,8 +727,13 @@ export class Touchpoint {
   }
 
   _onLifecycle(kind) {
-    // Back online or visible again: the waiting backlog is due now (core: Engine::resume).
-    if (kind === 'online' || kind === 'visible') { if (this._engine) this._apply(this._call(() => this._engine.resume(Date.now()))); return; }
+    // Visible again, back from the bfcache or back online: status-0 answers are the network's again,
+    // and the waiting backlog is due now (core: Engine::resume).
+    if (kind === 'visible' || kind === 'pageshow' || kind === 'online') {
+      this._unloaded = false;
+      if (this._engine) this._apply(this._call(() => this._engine.resume(Date.now())));
+      return;
+    }
     if (!this._engine) {
       // The core never loaded: keep the recorded calls for the next page.
       if (this._lines.length && this._platform && this._consentDecision !== 'pending' && this._consentDecision !== 'denied') {
@@ -513,13 +743,18 @@ export class Touchpoint {
       }
       return;
     }
+    // Hidden may be the start of an unload: Chromium then cancels the page's normal requests with
+    // status 0 although the server may have them. Those stay in flight (re-sent after
+    // kInFlightTimeoutMs if the page lives on, checked against receipts by the next page if not).
+    this._unloaded = true;
     this._drain();
     // Everything not in flight goes out now as keepalive requests, which outlive the page. Their
     // answers are handled like any other if the page lives on (hidden, then visible again; bfcache).
     const out = this._call(() => this._engine.flush(Date.now(), true, Math.max(0, KEEPALIVE_BUDGET - this._keepaliveBytes())));
     if (out && out.send) { for (const s of out.send) this._send(s, true); out.send = []; }
     this._apply(out);
-    this._persist(); // what went out on unload stays stored until confirmed: the backend dedupes
+    this._persist(); // what went out on unload stays stored until confirmed
+    if (kind === 'pagehide') this._markUnload();
   }
 
   _rulesChanged(changes) {

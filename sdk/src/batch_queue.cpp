@@ -1,6 +1,7 @@
 #include "touchpoint/batch_queue.hpp"
 
 #include <algorithm>
+#include <set>
 
 #include "touchpoint/json_access.hpp"
 
@@ -13,6 +14,7 @@ json DropCounts::to_json() const {
   if (queue_full) j["queue_full"] = queue_full;
   if (rejected) j["rejected"] = rejected;
   if (too_large) j["too_large"] = too_large;
+  if (storage_full) j["storage_full"] = storage_full;
   return j;
 }
 
@@ -26,6 +28,7 @@ DropCounts DropCounts::from_json(const json& j) {
   d.queue_full = read("queue_full");
   d.rejected = read("rejected");
   d.too_large = read("too_large");
+  d.storage_full = read("storage_full");
   return d;
 }
 
@@ -34,23 +37,94 @@ BatchQueue::BatchQueue(BatchQueueConfig config) : config_(config) {}
 void BatchQueue::clear() {
   batches_.clear();
   pending_.clear();
+  pending_keys_.clear();
   pending_bytes_ = total_events_ = total_bytes_ = 0;
   oldest_pending_at_ = 0;
 }
 
-void BatchQueue::push(std::string event_json, std::int64_t now) {
+void BatchQueue::push(std::string event_json, std::int64_t now, std::string key) {
   if (pending_.empty()) oldest_pending_at_ = now;
   pending_bytes_ += event_json.size();
   total_bytes_ += event_json.size();
   ++total_events_;
   pending_.push_back(std::move(event_json));
+  pending_keys_.push_back(std::move(key));
   enforce_bounds();
+}
+
+std::size_t BatchQueue::shed(std::size_t n) {
+  std::size_t freed = 0;
+  for (; freed < n && total_events_ > 0; ++freed) {
+    const std::size_t before = total_events_;
+    drop_front_event(&DropCounts::storage_full);
+    if (total_events_ == before) break;  // only events in flight are left
+  }
+  return freed;
+}
+
+std::size_t BatchQueue::release(const std::vector<std::string>& keys) {
+  if (keys.empty()) return 0;
+  const std::set<std::string> wanted(keys.begin(), keys.end());
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < pending_.size();) {
+    if (!pending_keys_[i].empty() && wanted.count(pending_keys_[i])) {
+      pending_bytes_ -= pending_[i].size();
+      total_bytes_ -= pending_[i].size();
+      --total_events_;
+      pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(i));
+      pending_keys_.erase(pending_keys_.begin() + static_cast<std::ptrdiff_t>(i));
+      ++n;
+    } else {
+      ++i;
+    }
+  }
+  for (auto it = batches_.begin(); it != batches_.end();) {
+    if (!it->in_flight) {
+      for (std::size_t i = 0; i < it->events.size();) {
+        if (!it->keys[i].empty() && wanted.count(it->keys[i])) {
+          it->bytes -= it->events[i].size();
+          total_bytes_ -= it->events[i].size();
+          --total_events_;
+          it->events.erase(it->events.begin() + static_cast<std::ptrdiff_t>(i));
+          it->keys.erase(it->keys.begin() + static_cast<std::ptrdiff_t>(i));
+          ++n;
+        } else {
+          ++i;
+        }
+      }
+    }
+    if (it->events.empty()) {
+      dropped_unreported_.add(it->carried);  // the counts still go out with a later batch
+      it = batches_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return n;
+}
+
+std::vector<std::string> BatchQueue::take_dropped_keys() {
+  std::vector<std::string> out;
+  out.swap(dropped_keys_);
+  return out;
+}
+
+std::vector<std::string> BatchQueue::keys(bool in_flight_only) const {
+  std::vector<std::string> out;
+  for (const auto& b : batches_)
+    if (!in_flight_only || b.in_flight)
+      for (const auto& k : b.keys)
+        if (!k.empty()) out.push_back(k);
+  if (!in_flight_only)
+    for (const auto& k : pending_keys_)
+      if (!k.empty()) out.push_back(k);
+  return out;
 }
 
 void BatchQueue::enforce_bounds() {
   while ((total_events_ > config_.max_events || total_bytes_ > config_.max_bytes) && total_events_ > 1) {
     const std::size_t before = total_events_;
-    drop_front_event();
+    drop_front_event(&DropCounts::queue_full);
     if (total_events_ == before) break;  // everything left is in flight: nothing we may drop
   }
 }
@@ -58,16 +132,18 @@ void BatchQueue::enforce_bounds() {
 // Drop policy: the oldest event that is not in flight goes first (events already on the wire may
 // still arrive, so dropping them frees nothing for sure). Pending events are newer than any batch,
 // so batches waiting for a retry are trimmed before pending events.
-void BatchQueue::drop_front_event() {
+void BatchQueue::drop_front_event(std::uint64_t DropCounts::*reason) {
   for (auto it = batches_.begin(); it != batches_.end(); ++it) {
     if (it->in_flight || it->events.empty()) continue;
     const std::size_t sz = it->events.front().size();
     it->events.erase(it->events.begin());
+    if (!it->keys.front().empty()) dropped_keys_.push_back(std::move(it->keys.front()));
+    it->keys.erase(it->keys.begin());
     it->bytes -= sz;
     total_bytes_ -= sz;
     --total_events_;
-    ++dropped_unreported_.queue_full;
-    ++dropped_total_.queue_full;
+    ++(dropped_unreported_.*reason);
+    ++(dropped_total_.*reason);
     if (it->events.empty()) {
       report_drops(it->carried);
       batches_.erase(it);
@@ -77,11 +153,13 @@ void BatchQueue::drop_front_event() {
   if (!pending_.empty()) {
     const std::size_t sz = pending_.front().size();
     pending_.pop_front();
+    if (!pending_keys_.front().empty()) dropped_keys_.push_back(std::move(pending_keys_.front()));
+    pending_keys_.pop_front();
     pending_bytes_ -= sz;
     total_bytes_ -= sz;
     --total_events_;
-    ++dropped_unreported_.queue_full;
-    ++dropped_total_.queue_full;
+    ++(dropped_unreported_.*reason);
+    ++(dropped_total_.*reason);
   }
 }
 
@@ -97,7 +175,9 @@ void BatchQueue::form_batches(std::int64_t now, bool force) {
       b.bytes += pending_.front().size();
       pending_bytes_ -= pending_.front().size();
       b.events.push_back(std::move(pending_.front()));
+      b.keys.push_back(std::move(pending_keys_.front()));
       pending_.pop_front();
+      pending_keys_.pop_front();
     }
     b.carried = dropped_unreported_;
     dropped_unreported_ = DropCounts{};
@@ -233,8 +313,10 @@ DeliveryOutcome BatchQueue::on_result(std::uint64_t id, DeliveryAction action, s
       for (std::size_t i = half; i < it->events.size(); ++i) {
         second.bytes += it->events[i].size();
         second.events.push_back(std::move(it->events[i]));
+        second.keys.push_back(std::move(it->keys[i]));
       }
       it->events.resize(half);
+      it->keys.resize(half);
       it->bytes -= second.bytes;
       it->in_flight = false;
       it->not_before = now;
@@ -283,6 +365,15 @@ json BatchQueue::header() const {
           {"dropped_total", dropped_total_.to_json()}};
 }
 
+std::vector<const std::string*> BatchQueue::event_keys() const {
+  std::vector<const std::string*> out;
+  out.reserve(total_events_);
+  for (const auto& b : batches_)
+    for (const auto& k : b.keys) out.push_back(&k);
+  for (const auto& k : pending_keys_) out.push_back(&k);
+  return out;
+}
+
 std::vector<const std::string*> BatchQueue::event_lines() const {
   std::vector<const std::string*> out;
   out.reserve(total_events_);
@@ -292,8 +383,9 @@ std::vector<const std::string*> BatchQueue::event_lines() const {
   return out;
 }
 
-bool BatchQueue::restore(const json& h, std::vector<std::string> lines, std::string* error) {
+bool BatchQueue::restore(const json& h, std::vector<std::string> lines, std::string* error, std::vector<std::string> keys) {
   clear();
+  keys.resize(lines.size());
   auto fail = [&](const std::string& why) {
     clear();
     if (error) *error = why;
@@ -327,6 +419,7 @@ bool BatchQueue::restore(const json& h, std::vector<std::string> lines, std::str
     const std::size_t n = static_cast<std::size_t>(json_access::get_uint(bj, "n", 0));
     for (std::size_t k = 0; k < n; ++k) {
       b.bytes += lines[li].size();
+      b.keys.push_back(std::move(keys[li]));
       b.events.push_back(std::move(lines[li++]));
     }
     total_events_ += b.events.size();
@@ -338,6 +431,7 @@ bool BatchQueue::restore(const json& h, std::vector<std::string> lines, std::str
     total_bytes_ += lines[li].size();
     ++total_events_;
     pending_.push_back(std::move(lines[li]));
+    pending_keys_.push_back(std::move(keys[li]));
   }
   oldest_pending_at_ = json_access::get_int(h, "oldest_pending_at", 0);
   const std::uint64_t nb = json_access::get_uint(h, "next_batch_id", 1);

@@ -1,5 +1,7 @@
 #include "touchpoint/engine.hpp"
 
+#include <algorithm>
+#include <set>
 #include <utility>
 
 #include "delivery_ack.hpp"
@@ -16,7 +18,29 @@ constexpr std::size_t kMaxUserHashBytes = 128;
 
 namespace {
 
-constexpr std::string_view kSnapshotMagic = "TPS1";
+constexpr std::string_view kSnapshotMagic = "TPS1";   // everything, queue included (core guard)
+constexpr std::string_view kStateMagic = "TPS2";      // the small state, without events (persisted)
+
+// The messageId our engine splices into every event ("messageId":"<uuid>"); "" if none.
+std::string_view message_id_of(std::string_view line) {
+  constexpr std::string_view kField = "\"messageId\":\"";
+  const std::size_t at = line.find(kField);
+  if (at == std::string_view::npos) return {};
+  const std::size_t start = at + kField.size();
+  const std::size_t end = line.find('"', start);
+  return end == std::string_view::npos ? std::string_view() : line.substr(start, end - start);
+}
+
+std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  for (std::size_t start = 0; start < text.size();) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
 
 // JSON.stringify escapes lone UTF-16 surrogates as "\udXXX", which strict JSON parsers (nlohmann
 // included) reject. Replace each unpaired surrogate escape with U+FFFD, as TextEncoder would.
@@ -142,6 +166,11 @@ std::optional<EngineConfig> EngineConfig::from_json(const json& o, ValidationErr
   c.compress = ja::get_bool(o, "compress", true);
   c.seed = ja::get_string(o, "seed");
   c.anonymous_id = ja::get_string(o, "anonymousId");
+  c.tab_id = ja::get_string(o, "tabId");
+  if (c.tab_id.size() > 64 || c.tab_id.find_first_of("\t\n.?") != std::string::npos) {
+    if (error) *error = {"option_invalid", "/tabId", "tabId must be at most 64 characters without tab, newline, '.' or '?'"};
+    return std::nullopt;
+  }
   if (const json* cs = ja::find(o, "consent"); cs && !cs->is_null()) {
     std::string why;
     auto parsed = cs->is_string() ? parse_consent(cs->get_ref<const std::string&>(), &why) : std::nullopt;
@@ -165,6 +194,14 @@ std::string Output::to_json() const {
   if (wipe) j["wipe"] = true;
   if (!rules.empty()) j["rules"] = rules;
   if (!log.empty()) j["log"] = log;
+  if (!del.empty()) j["del"] = del;
+  if (!probe.is_null()) j["probe"] = probe;
+  // Each record's event travels as a JSON string: the shell stores that text as it is.
+  if (!put.empty()) {
+    json records = json::array();
+    for (const auto& [key, event] : put) records.push_back(json::array({key, event}));
+    j["put"] = std::move(records);
+  }
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -176,6 +213,18 @@ Engine::Engine(EngineConfig config)
   if (config_.anonymous_id.empty() || !visit_.mutable_identity().set_anonymous_id(config_.anonymous_id, &ignored))
     visit_.mutable_identity().generate_anonymous_id(random_bytes(16), &ignored);
   if (config_.kiosk) visit_.set_kiosk(config_.kiosk->context());
+  if (config_.tab_id.empty()) config_.tab_id = rng_.uuid_v4().substr(0, 8);
+}
+
+// "<tabId>.<seq>", the seq zero-padded so keys sort in queue order within a tab.
+std::string Engine::next_record_key() {
+  std::string seq = std::to_string(next_record_seq_++);
+  if (seq.size() < 10) seq.insert(0, 10 - seq.size(), '0');
+  return config_.tab_id + "." + seq;
+}
+
+void Engine::take_dropped(Output& out) {
+  for (auto& k : queue_.take_dropped_keys()) out.del.push_back(std::move(k));
 }
 
 std::string Engine::random_bytes(std::size_t n) {
@@ -537,7 +586,9 @@ bool Engine::push_serialized(std::string line, const std::string& context, std::
                                           std::to_string(limits::kMaxEventBytes)}});
     return false;
   }
-  queue_.push(std::move(line), t);
+  std::string key = next_record_key();
+  out.put.emplace_back(key, line);
+  queue_.push(std::move(line), t, std::move(key));
   out.persist = true;
   return true;
 }
@@ -588,6 +639,15 @@ std::string Engine::build_body(const Batch& b, std::int64_t now) const {
 }
 
 void Engine::send_ready(std::int64_t now, bool unloading, std::size_t budget, Output& out) {
+  if (!sender_) return;  // another tab sends what this one writes
+  if (!probing_.empty() && probe_out_.empty() && !unloading && now >= probe_due_) {
+    json ids = json::array();
+    auto end = probing_.begin();
+    for (; end != probing_.end() && ids.size() < limits::kMaxReceiptQueryIds; ++end) ids.push_back(std::string(message_id_of(end->second)));
+    probe_out_.assign(std::make_move_iterator(probing_.begin()), std::make_move_iterator(end));
+    probing_.erase(probing_.begin(), end);
+    out.probe = {{"id", ++probe_id_}, {"messageIds", std::move(ids)}};
+  }
   if (std::size_t lost = queue_.expire_in_flight(now)) {
     for (auto it = bodies_.begin(); it != bodies_.end();)  // their answers will never come
       it = queue_.find(it->first) && queue_.find(it->first)->in_flight ? std::next(it) : bodies_.erase(it);
@@ -610,8 +670,10 @@ void Engine::send_ready(std::int64_t now, bool unloading, std::size_t budget, Ou
 }
 
 void Engine::finish(Output& out, std::int64_t now) {
+  take_dropped(out);
   if (consent_.state() != Consent::kGranted) out.persist = false;  // nothing is stored without consent
-  out.wake = queue_.next_wake();
+  if (sender_) out.wake = queue_.next_wake();  // a tab that does not send has no batches to wake for
+  if (sender_ && !probing_.empty() && probe_out_.empty() && (!out.wake || probe_due_ < *out.wake)) out.wake = probe_due_;
   if (auto r = tags_.next_change_at())
     if (!out.wake || *r < *out.wake) out.wake = *r;
   if (auto s = visit_.session().end_due_at(); s && consent_.state() == Consent::kGranted)  // session_end on time
@@ -640,15 +702,19 @@ Output Engine::delivered(std::uint64_t id, int status, std::int64_t retry_after_
   bodies_.erase(id);
   // Confirmation (issue 7): a 2xx counts only with the collector's acknowledgement of this batch;
   // a captive portal's HTML page, an empty or foreign body is retried like a network error.
+  const Batch* batch = queue_.find(id);
+  std::vector<std::string> keys = batch ? batch->keys : std::vector<std::string>();
   DeliveryAction action = classify_status(status);
   std::optional<DeliveryAck> ack;
   std::string unconfirmed;  // why a 2xx did not confirm
-  if (action == DeliveryAction::kDone && !config_.accept_any_2xx)
-    if (const Batch* b = queue_.find(id)) {
-      ack = parse_delivery_ack(body, b->events.size(), &unconfirmed);
-      if (!ack) action = DeliveryAction::kRetry;
-    }
+  if (action == DeliveryAction::kDone && !config_.accept_any_2xx && batch) {
+    ack = parse_delivery_ack(body, batch->events.size(), &unconfirmed);
+    if (!ack) action = DeliveryAction::kRetry;
+  }
   DeliveryOutcome o = queue_.on_result(id, action, retry_after_ms, now, rng_);
+  if (!queue_.find(id))  // delivered or dropped: its records go
+    for (auto& k : keys)
+      if (!k.empty()) out.del.push_back(std::move(k));
   std::string msg = "batch " + std::to_string(id) + " (" + std::to_string(o.events) + " events): HTTP " +
                     std::to_string(status) + " -> " + o.action;
   if (o.action == "retry") msg += " at " + format_iso8601_ms(o.retry_at);
@@ -741,7 +807,8 @@ json Engine::stats() const {
 }
 
 std::string Engine::snapshot() const {
-  json header = {{"visit", visit_.to_json()}, {"rng", rng_.state_hex()}, {"queue", queue_.header()}};
+  json header = {{"visit", visit_.to_json()}, {"rng", rng_.state_hex()}, {"queue", queue_.header()},
+                 {"record_seq", next_record_seq_}};
   std::string out(kSnapshotMagic);
   out += '\n';
   out += header.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -751,8 +818,125 @@ std::string Engine::snapshot() const {
     if (c == '\n') c = ' ';  // one line per section; JSON allows a space wherever a newline was
   out += rules_state;
   out += '\n';
-  for (const std::string* line : queue_.event_lines()) {
-    out += *line;
+  const auto keys = queue_.event_keys();
+  const auto lines = queue_.event_lines();
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    out += *keys[i];
+    out += '\t';
+    out += *lines[i];
+    out += '\n';
+  }
+  return out;
+}
+
+std::string Engine::state() const {
+  json header = {{"visit", visit_.to_json()}, {"rng", rng_.state_hex()},
+                 {"dropped_unreported", queue_.dropped_unreported().to_json()}, {"dropped_total", queue_.dropped_total().to_json()}};
+  std::string out(kStateMagic);
+  out += '\n';
+  out += header.dump(-1, ' ', false, json::error_handler_t::replace);
+  out += '\n';
+  std::string rules_state = tags_.snapshot();
+  for (char& c : rules_state)
+    if (c == '\n') c = ' ';
+  out += rules_state;
+  out += '\n';
+  return out;
+}
+
+Output Engine::adopt(std::string_view records, std::int64_t now) {
+  Output out;
+  std::set<std::string> known;
+  for (auto& k : queue_.keys(false)) known.insert(std::move(k));
+  for (const auto& p : probing_) known.insert(p.first);
+  for (const auto& p : probe_out_) known.insert(p.first);
+  std::size_t adopted = 0, checking = 0, bad = 0;
+  for (std::string_view line : split_lines(records)) {
+    const bool unconfirmed = !line.empty() && line[0] == '?';
+    if (unconfirmed) line.remove_prefix(1);
+    const std::size_t tab = line.find('\t');
+    if (tab == 0 || tab == std::string_view::npos) continue;
+    std::string key(line.substr(0, tab));
+    std::string_view event = line.substr(tab + 1);
+    if (known.count(key)) continue;
+    known.insert(key);
+    if (event.size() > limits::kMaxEventBytes || !json::accept(event)) {
+      ++bad;
+      out.del.push_back(std::move(key));
+      continue;
+    }
+    if (unconfirmed) {
+      if (probing_.empty()) probe_due_ = now + limits::kReceiptGraceMs;
+      probing_.emplace_back(std::move(key), std::string(event));
+      ++checking;
+    } else {
+      queue_.push(std::string(event), now, std::move(key));
+      ++adopted;
+    }
+  }
+  if (bad) out.errors.push_back({{"index", nullptr}, {"code", "record_corrupt"}, {"field", ""},
+                                 {"message", std::to_string(bad) + " stored records were unreadable and deleted"}});
+  if (adopted || checking || bad)
+    out.log.push_back("adopted " + std::to_string(adopted + checking) + " stored events (" + std::to_string(checking) +
+                      " sent while unloading, checked against the collector's receipts first)");
+  send_ready(now, false, 0, out);
+  finish(out, now);
+  return out;
+}
+
+Output Engine::receipts(std::uint64_t id, int status, std::string_view body, std::int64_t now) {
+  Output out;
+  if (id != probe_id_ || probe_out_.empty()) {
+    finish(out, now);
+    return out;
+  }
+  std::set<std::string> stored;
+  const json r = status == 200 ? json::parse(body, nullptr, false) : json();
+  const json* ids = ja::find(r, "stored");
+  if (ids && ids->is_array())
+    for (const auto& m : *ids)
+      if (m.is_string()) stored.insert(m.get<std::string>());
+  std::size_t confirmed = 0;
+  for (auto& [key, event] : probe_out_) {
+    if (stored.count(std::string(message_id_of(event)))) {
+      out.del.push_back(std::move(key));
+      ++confirmed;
+    } else {
+      queue_.push(std::move(event), now, std::move(key));
+    }
+  }
+  out.log.push_back(ids && ids->is_array()
+                        ? "receipts: " + std::to_string(confirmed) + " of " + std::to_string(probe_out_.size()) +
+                              " events sent while unloading were stored; the rest go again"
+                        : "receipts: HTTP " + std::to_string(status) + " (no receipts here); sending the " +
+                              std::to_string(probe_out_.size()) + " events again");
+  probe_out_.clear();
+  send_ready(now, false, 0, out);
+  finish(out, now);
+  return out;
+}
+
+std::size_t Engine::release(std::string_view keys) {
+  std::vector<std::string> list;
+  for (std::string_view k : split_lines(keys))
+    if (!k.empty()) list.emplace_back(k);
+  return queue_.release(list);
+}
+
+Output Engine::shed(std::int64_t now) {
+  Output out;
+  const std::size_t n = std::max<std::size_t>(1, queue_.total_events() / limits::kStorageFullShedDivisor);
+  const std::size_t freed = queue_.shed(n);
+  out.log.push_back("store full: freed the " + std::to_string(freed) + " oldest waiting events (counted as storage_full)");
+  out.persist = true;
+  finish(out, now);
+  return out;
+}
+
+std::string Engine::in_flight_keys() const {
+  std::string out;
+  for (const auto& k : queue_.keys(true)) {
+    out += k;
     out += '\n';
   }
   return out;
@@ -765,14 +949,9 @@ Output Engine::restore(std::string_view snap, std::int64_t now) {
                           {"message", "stored state discarded: " + why}});
     out.log.push_back("stored state discarded: " + why);
   };
-  std::vector<std::string_view> lines;
-  for (std::size_t start = 0; start < snap.size();) {
-    std::size_t end = snap.find('\n', start);
-    if (end == std::string_view::npos) end = snap.size();
-    lines.push_back(snap.substr(start, end - start));
-    start = end + 1;
-  }
-  if (lines.size() < 3 || lines[0] != kSnapshotMagic) {
+  const std::vector<std::string_view> lines = split_lines(snap);
+  const bool small = !lines.empty() && lines[0] == kStateMagic;
+  if (lines.size() < 3 || (lines[0] != kSnapshotMagic && !small)) {
     if (!snap.empty()) corrupt("not a touchpoint snapshot (bad magic or truncated)");
     finish(out, now);
     return out;
@@ -796,25 +975,46 @@ Output Engine::restore(std::string_view snap, std::int64_t now) {
   rng_.reseed(rng_.state_hex() + config_.seed);
   if (!lines[2].empty()) {
     std::string err;
-    if (!tags_.restore(lines[2], &err)) corrupt("rule state: " + err);
+    if (!tags_.restore(std::string(lines[2]), &err)) corrupt("rule state: " + err);
   }
-  std::vector<std::string> events;
+  if (small) {  // the queue lives in the record store: adopt() brings it
+    queue_.restore_drops(DropCounts::from_json(ja::member(header, "dropped_unreported")),
+                         DropCounts::from_json(ja::member(header, "dropped_total")));
+    finish(out, now);
+    return out;
+  }
+  next_record_seq_ = std::max<std::uint64_t>(next_record_seq_, ja::get_uint(header, "record_seq", 1));
+  std::vector<std::string> events, keys;
   std::size_t bad = 0;
   for (std::size_t i = 3; i < lines.size(); ++i) {
-    if (lines[i].empty()) continue;
-    if (!json::accept(lines[i])) { ++bad; continue; }
-    events.emplace_back(lines[i]);
+    std::string_view line = lines[i];
+    if (line.empty()) continue;
+    std::string key;
+    if (const std::size_t tab = line.find('\t'); tab != std::string_view::npos && line[0] != '{') {
+      key = std::string(line.substr(0, tab));
+      line.remove_prefix(tab + 1);
+    }
+    if (!json::accept(line)) { ++bad; continue; }
+    if (key.empty()) {  // written by an older version, inside the snapshot: it becomes a record now
+      key = next_record_key();
+      out.put.emplace_back(key, std::string(line));
+    }
+    events.emplace_back(line);
+    keys.push_back(std::move(key));
   }
   if (bad) {
     // Line count no longer matches the header: keep the readable events as pending.
     corrupt(std::to_string(bad) + " stored events were unreadable and dropped");
     json h = {{"batches", json::array()}, {"pending", events.size()}};
     std::string err;
-    queue_.restore(h, std::move(events), &err);
+    queue_.restore(h, std::move(events), &err, std::move(keys));
   } else {
     std::string err;
     const json* qh = ja::find(header, "queue");
-    if (!queue_.restore(qh ? *qh : json(), std::move(events), &err)) corrupt("queue: " + err);
+    if (!queue_.restore(qh ? *qh : json(), std::move(events), &err, std::move(keys))) {
+      corrupt("queue: " + err);
+      out.put.clear();
+    }
   }
   out.log.push_back("restored " + std::to_string(queue_.total_events()) + " queued events");
   send_ready(now, false, 0, out);

@@ -1,5 +1,12 @@
 // Browser adapter: localStorage, fetch/sendBeacon, page lifecycle and page context.
 import { fetchRulesWith, fetchSend, memoryStore, randomSeedFrom, requestTimeoutFrom, wrapStorage } from './common.js';
+import { openBrowserRecordStore } from '../storage/open.js';
+import { localStorageKv } from '../storage/key-value.js';
+import { electSender, openChannel } from '../storage/sender.js';
+
+function sessionStore() {
+  try { const s = window.sessionStorage; s.getItem('__tp_probe__'); return s; } catch (e) { return null; }
+}
 
 function localStore() {
   try {
@@ -19,6 +26,12 @@ export function createBrowserPlatform(options = {}) {
   return {
     name: 'browser',
     storage: wrapStorage(localStore()),
+    // Where a page's unwritten records go at pagehide when localStorage is full (survives a reload).
+    sessionStorage: wrapStorage(sessionStore()),
+    // The shared queue (js/src/storage/, docs/storage.md): records, one sender per write key.
+    openRecords: (opts) => openBrowserRecordStore(opts.writeKey, opts.store),
+    electSender: (name, tabId, onAcquired) => electSender(name, tabId, onAcquired, { kv: localStorageKv() }),
+    openChannel: (name) => openChannel(name, localStorageKv()),
     now: () => Date.now(),
     randomSeed: () => randomSeedFrom(globalThis.crypto),
     setTimer: (fn, ms) => setTimeout(fn, ms),
@@ -34,6 +47,8 @@ export function createBrowserPlatform(options = {}) {
       // A beacon has no answer: report it as lost so the batch is retried (the backend dedupes).
       return Promise.resolve({ status: 0, retryAfterMs: 0, body: queued ? 'sent by beacon, no answer' : 'not sent' });
     },
+    // A navigation starts (before pagehide): Chromium may cancel the page's requests from here on.
+    onNavigationStart(fn) { window.addEventListener('beforeunload', () => fn()); },
     // 'hidden' / 'pagehide': flush for the unload; 'online' / 'visible': the backlog is due now.
     onLifecycle(handler) {
       const visibility = () => {
@@ -42,6 +57,7 @@ export function createBrowserPlatform(options = {}) {
       };
       document.addEventListener('visibilitychange', visibility);
       window.addEventListener('pagehide', () => handler('pagehide'));
+      window.addEventListener('pageshow', (e) => { if (e.persisted) handler('pageshow'); }); // back from the bfcache
       window.addEventListener('online', () => handler('online'));
     },
     context() {

@@ -28,6 +28,7 @@ export function memoryStore() {
     getItem: (k) => (m.has(k) ? m.get(k) : null),
     setItem: (k, v) => { m.set(k, String(v)); },
     removeItem: (k) => { m.delete(k); },
+    keys: () => [...m.keys()],
   };
 }
 

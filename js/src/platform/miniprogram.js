@@ -4,6 +4,7 @@
 // document, fetch, performance, URL, TextDecoder or crypto (docs/miniprogram.md).
 import { MAX_RESPONSE_CHARS, parseRetryAfter, requestTimeoutFrom } from './common.js';
 import { createChunkedStorage } from '../miniprogram/storage.js';
+import { createWxRecordStore } from '../storage/wx.js';
 
 // wx.request, uploadFile and downloadFile share 10 concurrent requests across the app; the SDK
 // keeps to 3 (sa-sdk-miniprogram and GrowingIO send at most 3 at once) so the app keeps the rest.
@@ -11,7 +12,7 @@ export const MAX_REQUESTS = 3;
 // The runtime's default and maximum timeout (api/network/request/wx.request): rules requests keep
 // it; event requests use the init option requestTimeoutMs (default 15 s, like the browser).
 export const REQUEST_TIMEOUT_MS = 60 * 1000;
-const STATE_KEYS = ['state', 'calls', 'rules', 'consent']; // what the shell reads at init
+const STATE_KEYS = ['core', 'state', 'calls', 'rules', 'consent', 'done', 'unl', 'spill']; // what the shell reads at init
 
 const errText = (e) => String((e && (e.errMsg || e.message)) || e);
 const header = (h, name) => (h ? h[name] || h[name.toLowerCase()] || h[name.toUpperCase()] || '' : '');
@@ -71,6 +72,8 @@ export function createMiniProgramPlatform(wx, options = {}) {
   return {
     name: 'miniprogram',
     storage,
+    // The queue's records (js/src/storage/): one app, so no sender election.
+    openRecords: (opts) => Promise.resolve({ store: createWxRecordStore(wx, `tp:${opts.writeKey}:r:`), problems: [] }),
     now: () => Date.now(),
     randomSeed: () => {
       if (seed) return seed;

@@ -1,11 +1,21 @@
 // Node adapter (server-side tracking, tests): in-memory or caller-supplied storage, global fetch.
 import { fetchRulesWith, fetchSend, memoryStore, randomSeedFrom, requestTimeoutFrom, wrapStorage } from './common.js';
+import { createKeyValueRecordStore, createStorageRecordStore } from '../storage/key-value.js';
 
 export function createNodePlatform(options = {}) {
   const timeoutMs = requestTimeoutFrom(options);
+  const kv = options.storage || memoryStore();
+  const storage = wrapStorage(kv);
   return {
     name: 'node',
-    storage: wrapStorage(options.storage || memoryStore()),
+    storage,
+    // Records (js/src/storage/README.md): a caller's store, else the storage given (one key per
+    // record, plus an index when it cannot list its keys).
+    openRecords: (opts) => Promise.resolve({
+      store: options.recordStore || (typeof kv.keys === 'function' ? createKeyValueRecordStore(kv, `tp:${opts.writeKey}:r:`, 'memory')
+        : createStorageRecordStore(storage, `tp:${opts.writeKey}:r:`)),
+      problems: [],
+    }),
     now: () => Date.now(),
     randomSeed: () => randomSeedFrom(globalThis.crypto),
     setTimer: (fn, ms) => { const t = setTimeout(fn, ms); if (t && t.unref) t.unref(); return t; },

@@ -32,8 +32,14 @@ struct DropCounts {
   std::uint64_t queue_full = 0;   // queue over max_events / max_bytes: oldest waiting events dropped
   std::uint64_t rejected = 0;     // backend answered a non-retryable 4xx for the batch
   std::uint64_t too_large = 0;    // a single event still got 413
-  bool any() const { return queue_full || rejected || too_large; }
-  void add(const DropCounts& o) { queue_full += o.queue_full; rejected += o.rejected; too_large += o.too_large; }
+  std::uint64_t storage_full = 0; // the store was full: the SDK freed its own oldest waiting events
+  bool any() const { return queue_full || rejected || too_large || storage_full; }
+  void add(const DropCounts& o) {
+    queue_full += o.queue_full;
+    rejected += o.rejected;
+    too_large += o.too_large;
+    storage_full += o.storage_full;
+  }
   nlohmann::json to_json() const;
   static DropCounts from_json(const nlohmann::json& j);
 };
@@ -41,6 +47,7 @@ struct DropCounts {
 struct Batch {
   std::uint64_t id = 0;
   std::vector<std::string> events;  // serialised events, oldest first
+  std::vector<std::string> keys;    // record key of each event (parallel to events; "" = none)
   std::size_t bytes = 0;            // sum of event sizes
   int attempts = 0;                 // failed attempts so far
   std::int64_t not_before = 0;      // backoff: do not send before this time
@@ -60,8 +67,23 @@ class BatchQueue {
  public:
   explicit BatchQueue(BatchQueueConfig config = {});
 
-  // Appends a serialised event; over the bounds the oldest waiting events are dropped (counted).
-  void push(std::string event_json, std::int64_t now);
+  // Appends a serialised event stored under record `key` ("" when it has none); over the bounds
+  // the oldest waiting events are dropped (counted; their keys go to take_dropped_keys()).
+  void push(std::string event_json, std::int64_t now, std::string key = {});
+  // Frees the oldest `n` waiting (not in flight) events, counted as `storage_full`.
+  std::size_t shed(std::size_t n);
+  // Forgets the waiting events stored under `keys` (another tab sends them now), uncounted.
+  std::size_t release(const std::vector<std::string>& keys);
+  // Keys of the events dropped since the last call (their records must be deleted).
+  std::vector<std::string> take_dropped_keys();
+  // Every record key in the queue, and those of the batches in flight.
+  std::vector<std::string> keys(bool in_flight_only) const;
+  // The drop counts kept in the small state (the queue itself lives in the record store).
+  void restore_drops(const DropCounts& unreported, const DropCounts& total) {
+    dropped_unreported_ = unreported;
+    dropped_total_ = total;
+  }
+  const DropCounts& dropped_unreported() const { return dropped_unreported_; }
 
   // Cuts pending events into batches if a trigger fired at `now` (or always when `force`).
   void form_batches(std::int64_t now, bool force);
@@ -104,12 +126,15 @@ class BatchQueue {
   // the backend dedupes on messageId.
   nlohmann::json header() const;
   std::vector<const std::string*> event_lines() const;
-  // Restores from a header and the event lines; false (queue left empty) if they do not fit together.
-  bool restore(const nlohmann::json& header, std::vector<std::string> lines, std::string* error);
+  std::vector<const std::string*> event_keys() const;  // parallel to event_lines()
+  // Restores from a header and the event lines (with their record keys, parallel, or empty);
+  // false (queue left empty) if they do not fit together.
+  bool restore(const nlohmann::json& header, std::vector<std::string> lines, std::string* error,
+               std::vector<std::string> keys = {});
 
  private:
   void enforce_bounds();
-  void drop_front_event();
+  void drop_front_event(std::uint64_t DropCounts::*reason);
   // Drop counts whose carrier is gone (dropped, rejected, emptied) must still reach the backend.
   void report_drops(const DropCounts& d);
   void carrier_rejected(const Batch& b);  // the backend refused batch b: its counts go back
@@ -117,6 +142,8 @@ class BatchQueue {
   BatchQueueConfig config_;
   std::deque<Batch> batches_;            // formed, oldest first
   std::deque<std::string> pending_;      // not yet in a batch, oldest first
+  std::deque<std::string> pending_keys_; // their record keys (parallel)
+  std::vector<std::string> dropped_keys_;
   std::size_t pending_bytes_ = 0;
   std::int64_t oldest_pending_at_ = 0;
   std::size_t total_events_ = 0;

@@ -30,7 +30,7 @@ namespace touchpoint {
 
 // Events held while consent is pending. amplitude-js keeps at most 1000 unsent events
 // (savedMaxCount); ours live in memory only and the page may never get an answer, so the byte
-// bound is a quarter of the persisted queue's limits::kDefaultMaxQueueBytes.
+// bound is 1 MiB, far below the persisted queue's limits::kDefaultMaxQueueBytes.
 constexpr std::size_t kMaxPendingConsentEvents = 1000;
 constexpr std::size_t kMaxPendingConsentBytes = 1024 * 1024;
 

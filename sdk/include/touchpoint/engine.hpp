@@ -4,7 +4,17 @@
 //
 // Calls: see ingest(). Every entry point returns an Output (see to_json()):
 //   {"accepted": n, "errors": [{"index","code","field","message"}], "send": [{"id","events","bytes"}],
-//    "wake": ms|null, "persist": bool, "rules": [changes...], "log": ["..."]}
+//    "wake": ms|null, "persist": bool, "rules": [changes...], "log": ["..."],
+//    "put": [[key, event JSON text], ...], "del": [key, ...], "probe": {"id", "messageIds": [...]}}
+//
+// Records (docs/storage.md): every queued event is its own record in the shell's store, written
+// once when it is queued ("put", the event as raw JSON) and deleted once its delivery is
+// confirmed or it is dropped ("del"). Keys are "<tabId>.<seq>", unique per page. The small state
+// (identity, session, attribution, super properties, rule state, drop counts) is state(), a
+// snapshot without events. One tab per origin and write key sends (set_sender); it adopts the
+// records other tabs and earlier pages wrote (adopt). Records an unloading page sent but never saw
+// the answer of are checked against the collector's receipts ("probe", receipts()) before they
+// are sent again.
 #pragma once
 #include <nlohmann/json.hpp>
 #include <cstdint>
@@ -12,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "touchpoint/batch_queue.hpp"
@@ -45,9 +56,11 @@ struct EngineConfig {
   // the queue is this plus limits::kInFlightGraceMs.
   std::int64_t request_timeout_ms = limits::kDefaultRequestTimeoutMs;
 
+  std::string tab_id;             // prefix of this page's record keys ("" = drawn from the seed)
+
   // Reads init options {writeKey, flushAt, flushInterval, flushBytes, maxQueueEvents, maxQueueBytes,
   // compress, seed, sessionTimeout, splitSessionsAtMidnight, utcOffsetMinutes, consent, anonymousId,
-  // kiosk: {idleResetMs, deviceId, storeId}, acceptAny2xx, requestTimeoutMs};
+  // kiosk: {idleResetMs, deviceId, storeId}, acceptAny2xx, requestTimeoutMs, tabId};
   // unknown keys are ignored (the shell owns them), wrong types are errors.
   static std::optional<EngineConfig> from_json(const nlohmann::json& options, ValidationError* error);
 };
@@ -62,6 +75,9 @@ struct Output {
   nlohmann::json log = nlohmann::json::array();
   std::string replace_url;   // the shell should history.replaceState to this (web-view ids removed)
   bool wipe = false;         // consent denied: delete everything stored for this write key
+  std::vector<std::pair<std::string, std::string>> put;  // records to write: key, event JSON
+  std::vector<std::string> del;                          // records to delete
+  nlohmann::json probe;      // null, or {"id", "messageIds"}: ask the collector which it stored
   std::string to_json() const;
 };
 
@@ -109,9 +125,35 @@ class Engine {
   Output advance_rules(std::int64_t now_ms);  // time-driven tag expiry
   const rules::TagEngine& tag_engine() const { return tags_; }
 
+  // Everything, queue included ("TPS1"; each event line is "<key>\t<event>"): what the shell's
+  // core guard recovers from after an abort. Never persisted by the shell.
   std::string snapshot() const;
-  // Restores identity, queue and rule state; a corrupt snapshot is reported and discarded.
+  // The small state without events ("TPS2"): what the shell persists.
+  std::string state() const;
+  // Restores a state() (identity, rules, drop counts; the queue stays as it is) or a snapshot()
+  // (queue too). A snapshot of an older version has events without keys: they get keys and come
+  // out as "put" (the one-time migration to records). A corrupt one is reported and discarded.
   Output restore(std::string_view snapshot, std::int64_t now_ms);
+
+  // Records read from the store, one per line "<key>\t<event>"; a line starting with '?' was sent
+  // by a page that was unloading and never saw the answer: it is checked against the collector's
+  // receipts first (Output.probe). Keys already queued are skipped; unreadable lines are dropped
+  // and their keys deleted.
+  Output adopt(std::string_view records, std::int64_t now_ms);
+  // The answer to Output.probe `id`: status 200 with {"stored":[messageIds]} deletes the stored
+  // ones; any other answer (a backend without receipts) queues all of them to be sent again.
+  Output receipts(std::uint64_t id, int status, std::string_view body, std::int64_t now_ms);
+  // Only the sender sends (and probes); other tabs only write records.
+  void set_sender(bool sender) { sender_ = sender; }
+  bool sender() const { return sender_; }
+  // Forgets waiting events whose records are stored (newline-separated keys): a tab that is not the
+  // sender keeps nothing in memory that the sender will adopt. Returns how many.
+  std::size_t release(std::string_view keys);
+  // The store is full: frees the oldest quarter (at least one) of the waiting events, counted as
+  // `storage_full`, their keys in Output.del.
+  Output shed(std::int64_t now_ms);
+  // Record keys of the batches in flight, newline-separated (marked "sent while unloading").
+  std::string in_flight_keys() const;
 
   // Decorates `url` for sharing (tp_ref/tp_share/tp_depth/tp_ch) and queues a `share` event.
   std::string share_url(std::string_view url, std::string_view channel, std::int64_t now_ms, Output& out);
@@ -143,6 +185,8 @@ class Engine {
   const std::string& context_json() { return visit_.serialized(config_.library_name, config_.library_version); }
   std::string context_with_tags();
   std::string build_body(const Batch& b, std::int64_t now) const;
+  std::string next_record_key();
+  void take_dropped(Output& out);
 
   EngineConfig config_;
   Random rng_;
@@ -152,6 +196,12 @@ class Engine {
   ConsentState consent_;
   std::uint64_t consent_discarded_ = 0;
   std::map<std::uint64_t, std::string> bodies_;  // bodies of batches in flight
+  bool sender_ = true;
+  std::uint64_t next_record_seq_ = 1;
+  std::vector<std::pair<std::string, std::string>> probing_;   // adopted '?' records: key, event
+  std::vector<std::pair<std::string, std::string>> probe_out_; // those asked about now
+  std::uint64_t probe_id_ = 0;
+  std::int64_t probe_due_ = 0;  // no receipt query before this (limits::kReceiptGraceMs)
 };
 
 }  // namespace touchpoint

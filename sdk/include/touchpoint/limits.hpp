@@ -20,9 +20,23 @@ constexpr std::size_t kMaxObjectKeys = 255;
 constexpr std::size_t kDefaultFlushAt = 20;
 constexpr std::size_t kDefaultFlushBytes = 60 * 1024;
 constexpr std::int64_t kDefaultFlushIntervalMs = 5000;
-// Queue bounds: beyond them the oldest waiting events are dropped and counted (analytics-node: maxQueueSize).
-constexpr std::size_t kDefaultMaxQueueEvents = 10000;
-constexpr std::size_t kDefaultMaxQueueBytes = 4 * 1024 * 1024;
+// Queue bounds: beyond them the oldest waiting events are dropped and counted as `queue_full`
+// (analytics-node: maxQueueSize). Sized for a kiosk offline for a day: 50,000 events or 20 MB
+// (Amplitude keeps 1,000 by default, Snowplow's IndexedDB store is unbounded; issue 7 asks >= 50k).
+// Each event is its own record in the shared store (docs/storage.md), so a big queue costs
+// nothing per change.
+constexpr std::size_t kDefaultMaxQueueEvents = 50000;
+constexpr std::size_t kDefaultMaxQueueBytes = 20 * 1024 * 1024;
+// When the store is full, the SDK frees this share of its own oldest waiting events (counted as
+// `storage_full`) before it tries the write again (like a cache evicting its oldest quarter).
+constexpr std::size_t kStorageFullShedDivisor = 4;
+// Events written by a page that was unloading are checked against the collector's receipts
+// (POST /v1/receipts) before they are sent again, this many messageIds per query: the answer
+// ({"stored":[ids]}, 39 bytes per id) must fit the 4 KiB the shell reads of any response.
+constexpr std::size_t kMaxReceiptQueryIds = 80;
+// ...and only this long after the next page adopted them: the unloading page's keepalive requests
+// may still be on their way to the collector when the next page starts (a fast reload).
+constexpr std::int64_t kReceiptGraceMs = 3000;
 // Batches in flight at once (browsers allow ~6 connections per host; leave room for the page).
 constexpr std::size_t kMaxBatchesInFlight = 2;
 // A batch body must fit the collector's limit even before compression.
