@@ -12,6 +12,9 @@
 
 const MAX_RECOVERIES = 3;          // per page: a recurring abort is a defect to report, not to loop on
 const JOURNAL_MAX_LINES = 2000;    // calls kept since the last snapshot; beyond it the guard snapshots itself
+// ...and beyond this many bytes of call text, or the last snapshot's size if larger (so snapshotting
+// a big backlog costs at most about as much as the calls it covers): the journal stays bounded.
+const JOURNAL_MIN_BYTES = 256 * 1024;
 const EMPTY_OUTPUT = '{"accepted":0,"errors":[],"send":[],"wake":null,"persist":false}';
 
 // What an aborted call answers, by method (shapes the shell expects).
@@ -33,6 +36,7 @@ export class GuardedEngine {
     this._recoveries = 0;
     this._snapshot = null;     // the last snapshot taken (the state the journal starts from)
     this._journal = [];        // [method, args] of the state-changing calls since that snapshot
+    this._journalBytes = 0;    // characters of the journal's string arguments
     this._waiting = [];        // ingest inputs recorded while the core is down
     this._rules = null;        // the last rule set the core accepted
     this._issued = new Map();  // batch id -> generation of the engine that handed it out
@@ -65,7 +69,9 @@ export class GuardedEngine {
   _journaled(method, args) {
     if (this._dead) return;
     this._journal.push([method, args]);
-    if (this._journal.length > JOURNAL_MAX_LINES) this.snapshot();
+    for (const a of args) if (typeof a === 'string') this._journalBytes += a.length;
+    if (this._journal.length > JOURNAL_MAX_LINES ||
+        this._journalBytes > Math.max(JOURNAL_MIN_BYTES, this._snapshot ? this._snapshot.length : 0)) this.snapshot();
   }
 
   tick(now) { return this._guard('tick', () => this._inner.tick(now)); }
@@ -102,6 +108,7 @@ export class GuardedEngine {
       const snap = this._inner.snapshot();
       this._snapshot = snap;
       this._journal = [];
+      this._journalBytes = 0;
       return snap;
     } catch (err) {
       this._failed('snapshot', err);
@@ -139,7 +146,7 @@ export class GuardedEngine {
     if (this._recoveries >= MAX_RECOVERIES) return this._abandon(null, suspect);
     this._recoveries++;
     // The snapshot that aborted restore() is the cause: start without it.
-    if (what === 'restore') { this._snapshot = null; this._journal = []; }
+    if (what === 'restore') { this._snapshot = null; this._journal = []; this._journalBytes = 0; }
     // Calls of the aborted ingest are replayed one by one, so a poisonous one is found and dropped.
     this._recover(suspect);
   }
@@ -171,6 +178,7 @@ export class GuardedEngine {
       // The known-good state aborts a fresh core: start empty rather than loop on it.
       this._snapshot = null;
       this._journal = [];
+      this._journalBytes = 0;
       this._hooks.onFailure('core_failed', `restoring the state into a fresh core aborted: ${String(err && err.message || err)}`);
       return this._again(suspect);
     }
@@ -178,6 +186,7 @@ export class GuardedEngine {
       try {
         outputs.push({ text: this._inner.ingest(suspect[i], now), replay: false });
         this._journal.push(['ingest', [suspect[i], now]]);
+        this._journalBytes += suspect[i].length;
       } catch (err) {
         this._hooks.onFailure('call_dropped', `a call aborted the core again and was dropped: ${describeCalls(suspect[i])}`);
         return this._again(suspect.slice(i + 1));

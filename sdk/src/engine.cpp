@@ -515,9 +515,14 @@ void Engine::forget_visitor(Output& out) {
   out.persist = true;
 }
 
-void Engine::start_session_if_needed(std::int64_t t, bool is_page, Output& out) {
-  // A kiosk visitor without a campaign touch of their own is credited to the store.
+// A kiosk visitor without a campaign touch of their own is credited to the store, before the first
+// event of any kind (a time-driven tags_changed can come before the customer's first call).
+void Engine::credit_kiosk_store(std::int64_t t) {
   if (config_.kiosk && !visit_.attribution().first_touch()) visit_.adopt_touch(config_.kiosk->touch(t));
+}
+
+void Engine::start_session_if_needed(std::int64_t t, bool is_page, Output& out) {
+  credit_kiosk_store(t);
   // The old session ends first, stamped with its last activity, while the context is still its own.
   if (auto end = visit_.session_ended_by(t, is_page)) push_session_end(*end, out);
   SessionTouch s = visit_.touch_session(t, rng_, is_page);
@@ -777,6 +782,7 @@ Output Engine::advance_rules(std::int64_t now) {
   if (!changes.empty()) {
     out.rules.push_back(changes);
     json tc = {{"type", "track"}, {"event", "tags_changed"}, {"properties", changes}};
+    credit_kiosk_store(now);
     stamp(tc, now);
     push_line(tc, context_with_tags(), now, out);
   }

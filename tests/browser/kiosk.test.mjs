@@ -219,7 +219,13 @@ describe('kiosk: a day in the store', () => {
     const SLICE = (14 * HOUR) / CHUNKS;     // a 14-hour store day: idle resets, flush intervals, persistence
     const samples = [];
     const sample = async (events) => {
-      await waitFor(() => page.evaluate(() => touchpoint.queueStats().queued === 0), { what: 'queue drained', timeoutMs: 30000 });
+      // Retries (a request cut by the fake clock's jump past requestTimeoutMs) wait on the fake
+      // clock: nudge it 2 s at a time, far below the 15 s request timeout, until the queue is empty.
+      await waitFor(async () => {
+        if (await page.evaluate(() => touchpoint.queueStats().queued === 0)) return true;
+        await page.clock.runFor(2000);
+        return false;
+      }, { what: 'queue drained', timeoutMs: 30000 });
       await cdp.send('HeapProfiler.collectGarbage');
       const { usedSize } = await cdp.send('Runtime.getHeapUsage');
       const wasm = await page.evaluate(() => touchpoint.queueStats().wasmHeapBytes);
@@ -278,7 +284,8 @@ describe('kiosk: a day in the store', () => {
     // The nightly auto-reload, still offline.
     await page.reload();
     assert.equal(await page.evaluate(() => window.touchpointReady), true);
-    assert.ok((await page.evaluate(() => touchpoint.queueStats())).queued >= 12 * PER_HOUR, 'the backlog survived the reload');
+    // The new page adopts the stored records asynchronously (IndexedDB scan once it is the sender).
+    await waitFor(() => page.evaluate((n) => touchpoint.queueStats().queued >= n, 12 * PER_HOUR), { what: 'the backlog survived the reload' });
     for (let h = 0; h < 12; h++) await hourOfCustomers();
     assert.equal((await collector.events('event=product_view')).length, 0, 'nothing got through the outage');
     // The uplink is back: the backoff (at most 5 min) elapses on the fake clock, deliveries are real.
@@ -293,7 +300,11 @@ describe('kiosk: a day in the store', () => {
     assert.equal(new Set(got.map((e) => e.body.messageId)).size, seq);
     const visitEnds = await collector.events('event=visit_end');
     assert.equal(visitEnds.length, 24, 'one idle visit_end per hour of customers');
-    await waitFor(() => page.evaluate(() => touchpoint.queueStats().queued === 0), { what: 'queue empty' });
+    await waitFor(async () => {
+      if (await page.evaluate(() => touchpoint.queueStats().queued === 0)) return true;
+      await page.clock.runFor(2000); // answers still in flight, or a retry waiting on the fake clock
+      return false;
+    }, { what: 'queue empty' });
     await assertHealthy(page);
     await context.close();
   });

@@ -174,6 +174,7 @@ class Engine {
   void end_visit(VisitEndReason reason, std::int64_t t, Output& out);
   void forget_visitor(Output& out);
   void start_session_if_needed(std::int64_t t, bool is_page, Output& out);
+  void credit_kiosk_store(std::int64_t t);
   void push_session_end(const SessionEnd& end, Output& out);
   void expire_session(std::int64_t now, Output& out);
   void apply_consent(Consent next, Output& out, std::int64_t now);
