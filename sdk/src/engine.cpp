@@ -50,6 +50,17 @@ bool repair_lone_surrogates(std::string& s) {
   return changed;
 }
 
+// A JSON string token of printable ASCII without escapes: what JSON.stringify writes for most event
+// names. It parses to its inner text and dumps back to itself, so no parser is needed.
+bool is_plain_json_string(std::string_view token) {
+  if (token.size() < 2 || token.front() != '"' || token.back() != '"') return false;
+  for (std::size_t i = 1; i + 1 < token.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(token[i]);
+    if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
 json parse_call(std::string_view line, bool& repaired) {
   repaired = false;
   json j = json::parse(line, nullptr, false);
@@ -208,20 +219,29 @@ void Engine::handle_track_line(std::string_view line, std::size_t index, std::in
   }
   if (!digits) t = now;
   std::string name_token(line.substr(a + 1, b - a - 1));
-  std::string props(line.substr(b + 1));
-  json name = json::parse(name_token, nullptr, false);
-  if (name.is_discarded()) {
-    if (repair_utf8(name_token) | repair_lone_surrogates(name_token)) {
+  std::string_view props(line.substr(b + 1));
+  std::string repaired_props;  // only when the properties needed a repair
+  json name;
+  if (is_plain_json_string(name_token)) {
+    name = name_token.substr(1, name_token.size() - 2);  // printable ASCII, no escapes: the token is its own dump
+  } else {
+    name = json::parse(name_token, nullptr, false);
+    if (name.is_discarded() && (repair_utf8(name_token) | repair_lone_surrogates(name_token))) {
       name = json::parse(name_token, nullptr, false);
       out.log.push_back("call " + std::to_string(index) + ": invalid UTF-8 / lone surrogates replaced with U+FFFD");
     }
+    if (name.is_string()) name_token = name.dump(-1, ' ', false, json::error_handler_t::replace);
   }
   if (auto e = validate_event_name(name.is_discarded() ? json() : name)) return add_error(out, index, *e);
   bool well_formed = true;
   auto err = validate_payload_text(props, "/properties", &well_formed);
-  if (!well_formed && (repair_utf8(props) | repair_lone_surrogates(props))) {
-    out.log.push_back("call " + std::to_string(index) + ": invalid UTF-8 / lone surrogates replaced with U+FFFD");
-    err = validate_payload_text(props, "/properties", &well_formed);
+  if (!well_formed) {
+    repaired_props = props;
+    if (repair_utf8(repaired_props) | repair_lone_surrogates(repaired_props)) {
+      out.log.push_back("call " + std::to_string(index) + ": invalid UTF-8 / lone surrogates replaced with U+FFFD");
+      props = repaired_props;
+      err = validate_payload_text(props, "/properties", &well_formed);
+    }
   }
   if (!well_formed) return add_error(out, index, {"properties_malformed", "/properties", "properties are not valid JSON"});
   if (err) return add_error(out, index, *err);
@@ -237,7 +257,7 @@ void Engine::handle_track_line(std::string_view line, std::size_t index, std::in
   std::string ev;
   ev.reserve(props.size() + name_token.size() + 256);
   ev += "{\"type\":\"track\",\"event\":";
-  ev += name.dump(-1, ' ', false, json::error_handler_t::replace);
+  ev += name_token;
   ev += ",\"properties\":";
   ev += props;
   ev += '}';
@@ -443,9 +463,9 @@ bool Engine::push_line(const json& event, const std::string& context, std::int64
 bool Engine::push_stamped_line(std::string line, const std::string& context, std::int64_t t, Output& out) {
   line.pop_back();
   line += ",\"anonymousId\":";
-  line += ja::dump(json(anonymous_id()));
+  line += anonymous_id_json_.of(anonymous_id());
   line += ",\"userId\":";
-  line += user_id().empty() ? std::string("null") : ja::dump(json(user_id()));
+  line += user_id().empty() ? std::string("null") : user_id_json_.of(user_id());
   line += ",\"messageId\":\"";
   line += rng_.uuid_v4();
   line += "\",\"timestamp\":\"";
@@ -512,7 +532,7 @@ std::string Engine::build_body(const Batch& b, std::int64_t now) const {
   if (b.carried.any()) body += ",\"dropped\":" + ja::dump(b.carried.to_json());
   if (!config_.write_key.empty()) body += ",\"writeKey\":" + ja::dump(json(config_.write_key));
   body += "}";
-  return config_.compress ? gzip_compress(body) : body;
+  return config_.compress ? gzip_compress(body, kBatchGzipLevel) : body;
 }
 
 void Engine::send_ready(std::int64_t now, bool unloading, std::size_t budget, Output& out) {

@@ -17,6 +17,7 @@
 #include "touchpoint/batch_queue.hpp"
 #include "touchpoint/consent.hpp"
 #include "touchpoint/event_validator.hpp"
+#include "touchpoint/json_access.hpp"
 #include "touchpoint/random.hpp"
 #include "touchpoint/rules/tag_engine.hpp"
 #include "touchpoint/visit_context.hpp"
@@ -122,7 +123,20 @@ class Engine {
   std::string context_with_tags();
   std::string build_body(const Batch& b, std::int64_t now) const;
 
+  // The JSON text of an id stamped on every event, dumped again only when the id changes.
+  struct CachedJsonString {
+    std::string value, text;
+    const std::string& of(const std::string& v) {
+      if (text.empty() || v != value) {
+        value = v;
+        text = json_access::dump(nlohmann::json(v));
+      }
+      return text;
+    }
+  };
+
   EngineConfig config_;
+  CachedJsonString anonymous_id_json_, user_id_json_;
   Random rng_;
   BatchQueue queue_;
   rules::TagEngine tags_;

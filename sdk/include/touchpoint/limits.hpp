@@ -20,6 +20,9 @@ constexpr std::size_t kMaxObjectKeys = 255;
 constexpr std::size_t kDefaultFlushAt = 20;
 constexpr std::size_t kDefaultFlushBytes = 60 * 1024;
 constexpr std::int64_t kDefaultFlushIntervalMs = 5000;
+// A backlog (a burst, events kept through an outage) is packed into batches of up to flushBytes,
+// and at most this many events (the collector accepts 2,000 per batch).
+constexpr std::size_t kMaxBacklogBatchEvents = 1000;
 // Queue bounds: beyond them the oldest waiting events are dropped and counted (analytics-node: maxQueueSize).
 constexpr std::size_t kDefaultMaxQueueEvents = 10000;
 constexpr std::size_t kDefaultMaxQueueBytes = 4 * 1024 * 1024;
