@@ -247,8 +247,8 @@ void Engine::handle_track_line(std::string_view line, std::size_t index, std::in
   if (err) return add_error(out, index, *err);
   if (props == "null") props = "{}";
   ++out.accepted;
-  // Rules, super properties and consent need the event as a DOM; the common case does not.
-  if (tags_.has_rules() || !std::as_const(visit_).identity().super_properties().empty() || consent_.state() != Consent::kGranted) {
+  // Super properties and consent need the event as a DOM; the common case (rules too) does not.
+  if (!std::as_const(visit_).identity().super_properties().empty() || consent_.state() != Consent::kGranted) {
     json event = {{"type", "track"}, {"event", std::move(name)}, {"properties", json::parse(props, nullptr, false)}};
     admit(std::move(event), t, out);
     return;
@@ -261,7 +261,22 @@ void Engine::handle_track_line(std::string_view line, std::size_t index, std::in
   ev += ",\"properties\":";
   ev += props;
   ev += '}';
-  push_stamped_line(std::move(ev), context_json(), t, out);
+  if (!tags_.has_rules()) {
+    push_stamped_line(std::move(ev), context_json(), t, out);
+    return;
+  }
+  // The rules read the event as text, as the collector does (one scan, only the paths they use),
+  // with the context it was tracked in; it is queued with the tags it left.
+  stamp_line(ev, t);
+  std::string probe = ev;
+  probe.pop_back();
+  probe += ",\"context\":";
+  probe += context_json();
+  probe += '}';
+  json changes = json::object();
+  std::string why;
+  if (!tags_.process_text(probe, t, &changes, &why)) changes = tags_.process(json::parse(probe, nullptr, false), t);
+  queue_with_changes(std::move(ev), std::move(changes), t, out);
 }
 
 void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, Output& out) {
@@ -461,6 +476,12 @@ bool Engine::push_line(const json& event, const std::string& context, std::int64
 
 // Appends identity, messageId and timestamp to a serialised event without a DOM.
 bool Engine::push_stamped_line(std::string line, const std::string& context, std::int64_t t, Output& out) {
+  stamp_line(line, t);
+  return push_serialized(std::move(line), context, t, out);
+}
+
+// The text counterpart of stamp(): identity, messageId and timestamp appended to a serialised event.
+void Engine::stamp_line(std::string& line, std::int64_t t) {
   line.pop_back();
   line += ",\"anonymousId\":";
   line += anonymous_id_json_.of(anonymous_id());
@@ -471,7 +492,6 @@ bool Engine::push_stamped_line(std::string line, const std::string& context, std
   line += "\",\"timestamp\":\"";
   line += format_iso8601_ms(t);
   line += "\"}";
-  return push_serialized(std::move(line), context, t, out);
 }
 
 bool Engine::push_serialized(std::string line, const std::string& context, std::int64_t t, Output& out) {
@@ -510,9 +530,13 @@ void Engine::enqueue(json event, std::int64_t t, Output& out) {
   }
   json probe = event;
   probe["context"] = json::parse(context_json(), nullptr, false);
-  json changes = tags_.process(probe, t);
+  queue_with_changes(event.dump(-1, ' ', false, json::error_handler_t::replace), tags_.process(probe, t), t, out);
+}
+
+// Queues a stamped event the rules have seen, with the tags it left, and tags_changed after it.
+void Engine::queue_with_changes(std::string stamped, json changes, std::int64_t t, Output& out) {
   const std::string context = context_with_tags();
-  if (!push_line(event, context, t, out) || changes.empty()) return;
+  if (!push_serialized(std::move(stamped), context, t, out) || changes.empty()) return;
   out.rules.push_back(changes);
   // tags_changed is queued right after its cause but not fed back into the rules (no re-trigger).
   json tc = {{"type", "track"}, {"event", "tags_changed"}, {"properties", std::move(changes)}};

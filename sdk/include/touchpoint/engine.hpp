@@ -106,6 +106,8 @@ class Engine {
  private:
   void handle_track_line(std::string_view line, std::size_t index, std::int64_t now, Output& out);
   bool push_stamped_line(std::string line, const std::string& context, std::int64_t t, Output& out);
+  void stamp_line(std::string& line, std::int64_t t);
+  void queue_with_changes(std::string stamped, nlohmann::json changes, std::int64_t t, Output& out);
   bool push_serialized(std::string line, const std::string& context, std::int64_t t, Output& out);
   void handle_call(const nlohmann::json& call, std::size_t index, std::int64_t now, Output& out);
   void enqueue(nlohmann::json event, std::int64_t t, Output& out);
