@@ -3,8 +3,9 @@
 // the product's compile flags (node build-wasm/ingest-bench.cjs). bench/sdk-bench.mjs runs both and
 // prints the ratios; figures, never assertions. The core reads no clock: the clock is here.
 //
-//   ingest-bench [--events N] [--repeat R] [--json]
+//   ingest-bench [--events N] [--repeat R] [--json] [--only FIGURE]
 //
+// --only times one figure (e.g. ingest_rules), for profiling.
 // Each figure is the median of R runs, in µs per event of the burst:
 //   ingest          Engine::ingest of the whole burst as the shell hands it over (one call),
 //                   including the first bodies it sends (2 in flight)
@@ -103,54 +104,59 @@ int main(int argc, char** argv) {
   std::size_t n = 5000;
   int repeat = 5;
   bool as_json = false;
+  std::string only;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--events") && i + 1 < argc) n = static_cast<std::size_t>(std::atol(argv[++i]));
     else if (!std::strcmp(argv[i], "--repeat") && i + 1 < argc) repeat = std::max(1, std::atoi(argv[++i]));
     else if (!std::strcmp(argv[i], "--json")) as_json = true;
+    else if (!std::strcmp(argv[i], "--only") && i + 1 < argc) only = argv[++i];
     else {
-      std::fprintf(stderr, "usage: ingest-bench [--events N] [--repeat R] [--json]\n");
+      std::fprintf(stderr, "usage: ingest-bench [--events N] [--repeat R] [--json] [--only FIGURE]\n");
       return 2;
     }
   }
   if (n == 0) n = 1;
-  const std::string input = burst(n);
-  const double per = static_cast<double>(n);
   std::vector<std::pair<const char*, double>> fig;
-
+  const std::string input = burst(n);
+  auto add_figure = [&](const char* name, const std::function<double()>& timed) {
+    if (only.empty() || only == name) fig.emplace_back(name, timed());
+  };
+  const double per = static_cast<double>(n);
+  
   // Warm-up: allocator, caches, tiering (wasm).
   { Engine e(config(true, 2)); g_sink += e.ingest(input, kNow).accepted; }
 
   std::size_t accepted = 0;
-  fig.emplace_back("ingest", measure(repeat, [&] {
+  add_figure("ingest", [&] { return measure(repeat, [&] {
     Engine e(config(true, touchpoint::limits::kMaxBatchesInFlight));
     const auto t0 = Clock::now();
     accepted = e.ingest(input, kNow).accepted;
     return us_since(t0);
-  }) / per);
-  fig.emplace_back("ingest_core", measure(repeat, [&] {
+  }) / per; });
+  add_figure("ingest_core", [&] { return measure(repeat, [&] {
     Engine e(config(true, 0));
     const auto t0 = Clock::now();
     g_sink += e.ingest(input, kNow).accepted;
     return us_since(t0);
-  }) / per);
-  fig.emplace_back("ingest_rules", measure(repeat, [&] {
+  }) / per; });
+  add_figure("ingest_rules", [&] { return measure(repeat, [&] {
     Engine e(config(true, 0));
     if (!e.load_rules(kRules).empty()) { std::fprintf(stderr, "ingest-bench: rule set rejected\n"); std::exit(1); }
     const auto t0 = Clock::now();
     g_sink += e.ingest(input, kNow).accepted;
     return us_since(t0);
-  }) / per);
+  }) / per; });
   for (bool compress : {false, true}) {
-    fig.emplace_back(compress ? "bodies_gzip" : "bodies_raw", measure(repeat, [&] {
+    add_figure(compress ? "bodies_gzip" : "bodies_raw", [&] { return measure(repeat, [&] {
       Engine e(config(compress, 0));
       e.ingest(input, kNow);
       const auto t0 = Clock::now();
       g_sink += e.flush(kNow, true, std::size_t(1) << 40).send.size();
       return us_since(t0);
-    }) / per);
+    }) / per; });
   }
   std::size_t batches = 0, wire = 0;
-  fig.emplace_back("delivered", measure(repeat, [&] {
+  add_figure("delivered", [&] { return measure(repeat, [&] {
     Engine e(config(true, touchpoint::limits::kMaxBatchesInFlight));
     std::vector<std::uint64_t> todo = send_ids(e.ingest(input, kNow));
     batches = todo.size();
@@ -166,15 +172,15 @@ int main(int argc, char** argv) {
       }
     }
     return us_since(t0);
-  }) / per);
+  }) / per; });
   std::size_t snapshot_bytes = 0;
-  fig.emplace_back("snapshot", measure(repeat, [&] {
+  add_figure("snapshot", [&] { return measure(repeat, [&] {
     Engine e(config(true, 0));
     e.ingest(input, kNow);
     const auto t0 = Clock::now();
     snapshot_bytes = e.snapshot().size();
     return us_since(t0);
-  }) / per);
+  }) / per; });
 
   // Parts of the track hot path, each over n repetitions.
   const std::string props = kProps, name = kName;
@@ -185,17 +191,17 @@ int main(int argc, char** argv) {
       return us_since(t0);
     }) / per;
   };
-  fig.emplace_back("part_validate_properties", per_event([&] {
+  add_figure("part_validate_properties", [&] { return per_event([&] {
     bool ok = false;
     g_sink += touchpoint::validate_payload_text(props, "/properties", &ok).has_value() + ok;
-  }));
-  fig.emplace_back("part_name_parse_dump", per_event([&] {
+  }); });
+  add_figure("part_name_parse_dump", [&] { return per_event([&] {
     g_sink += nlohmann::json::parse(name, nullptr, false).dump().size();
-  }));
+  }); });
   touchpoint::Random rng;
   rng.reseed("bench");
-  fig.emplace_back("part_uuid", per_event([&] { g_sink += rng.uuid_v4().size(); }));
-  fig.emplace_back("part_timestamp", per_event([&] { g_sink += touchpoint::format_iso8601_ms(kNow).size(); }));
+  add_figure("part_uuid", [&] { return per_event([&] { g_sink += rng.uuid_v4().size(); }); });
+  add_figure("part_timestamp", [&] { return per_event([&] { g_sink += touchpoint::format_iso8601_ms(kNow).size(); }); });
 
   if (as_json) {
     std::printf("{\"events\":%zu,\"accepted\":%zu,\"batches\":%zu,\"wireBytes\":%zu,\"snapshotBytes\":%zu,\"usPerEvent\":{",

@@ -133,6 +133,19 @@ TEST_CASE("engine: the tab-separated track line and the JSON object line give th
   CHECK(o["accepted"] == 1);
 }
 
+TEST_CASE("engine: a hot-line error inside arrays points at the element") {
+  Engine e(plain_config());
+  const std::string big(9000, 'x');
+  json o = out_json(e.ingest("t\t1\t\"a\"\t{\"l\":[1,{\"m/n\":[\"ok\",\"" + big + "\"]}]}\n"
+                             "t\t1\t\"b\"\t{\"l\":[\"" + big + "\"]}\n"
+                             "t\t1\t\"c\"\t{\"l\":[[],[],{\"s\":\"" + big + "\"}]}\n", 10));
+  REQUIRE(o["errors"].size() == 3);
+  CHECK(o["errors"][0]["field"] == "/properties/l/1/m~1n/1");
+  CHECK(o["errors"][1]["field"] == "/properties/l/0");
+  CHECK(o["errors"][2]["field"] == "/properties/l/2/s");
+  CHECK(o["accepted"] == 0);
+}
+
 TEST_CASE("engine: an event over 32 KB is rejected, not queued") {
   Engine e(plain_config());
   json props = json::object();

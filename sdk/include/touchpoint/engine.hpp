@@ -123,6 +123,7 @@ class Engine {
   void finish(Output& out, std::int64_t now);
   const std::string& context_json() { return visit_.serialized(config_.library_name, config_.library_version); }
   std::string context_with_tags();
+  const nlohmann::json& context_dom();
   std::string build_body(const Batch& b, std::int64_t now) const;
 
   // The JSON text of an id stamped on every event, dumped again only when the id changes.
@@ -146,6 +147,8 @@ class Engine {
   ConsentState consent_;
   std::uint64_t consent_discarded_ = 0;
   std::map<std::uint64_t, std::string> bodies_;  // bodies of batches in flight
+  std::string context_dom_text_;                 // the context text context_dom_ was parsed from
+  nlohmann::json context_dom_;
 };
 
 }  // namespace touchpoint
