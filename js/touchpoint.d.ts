@@ -12,7 +12,7 @@ export interface InitOptions {
   flushAt?: number;
   /** Max ms an event waits before its batch is sent (default 5000). */
   flushInterval?: number;
-  /** Max bytes per batch before compression (default 61440). */
+  /** Max bytes per batch before compression (default 262144). */
   flushBytes?: number;
   /** Queue bounds; past them the oldest waiting events are dropped and reported (defaults 10000 / 4 MiB). */
   maxQueueEvents?: number;

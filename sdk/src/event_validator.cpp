@@ -7,6 +7,13 @@
 #include "touchpoint/iso_time.hpp"
 #include "touchpoint/limits.hpp"
 
+// Rarely run code (error messages) is compiled for size inside files built for speed.
+#if defined(__clang__)
+#define TP_COLD __attribute__((minsize, noinline))
+#else
+#define TP_COLD __attribute__((noinline))
+#endif
+
 namespace touchpoint {
 namespace {
 
@@ -115,9 +122,7 @@ class PayloadScanner {
       case '"': {
         std::size_t n = 0;
         if (!string(&n)) return false;
-        if (n > limits::kMaxStringBytes)
-          return fail("string_too_long", path() + " is " + std::to_string(n) + " bytes; the limit is " + std::to_string(limits::kMaxStringBytes));
-        return true;
+        return n <= limits::kMaxStringBytes || string_too_long(n);
       }
       case 't': return literal("true");
       case 'f': return literal("false");
@@ -127,8 +132,7 @@ class PayloadScanner {
   }
   bool open(bool object) {
     if (stack_.empty()) top_is_object = object;
-    if (stack_.size() >= limits::kMaxNestingDepth + 1)
-      return fail("too_deep", pointer() + " nests deeper than " + std::to_string(limits::kMaxNestingDepth) + " levels", pointer());
+    if (stack_.size() >= limits::kMaxNestingDepth + 1) return too_deep();
     stack_.push_back(Frame{object, 0, {}});
     ++p_;
     ws();
@@ -150,10 +154,8 @@ class PayloadScanner {
       if (!string(&n)) return false;
       Frame& f = stack_.back();
       f.key = std::string_view(k, static_cast<std::size_t>(p_ - k));
-      if (++f.count > limits::kMaxObjectKeys)
-        return fail("too_many_keys", pointer() + " has more than " + std::to_string(limits::kMaxObjectKeys) + " keys; the limit is " + std::to_string(limits::kMaxObjectKeys), pointer());
-      if (n > limits::kMaxEventNameLength)
-        return fail("key_too_long", "key at " + pointer() + " is " + std::to_string(n) + " bytes; the limit is " + std::to_string(limits::kMaxEventNameLength));
+      if (++f.count > limits::kMaxObjectKeys) return too_many_keys();
+      if (n > limits::kMaxEventNameLength) return key_too_long(n);
       ws();
       if (p_ >= end_ || *p_ != ':') return bad();
       ++p_;
@@ -295,24 +297,37 @@ class PayloadScanner {
     return true;
   }
 
-  static std::string token(const Frame& f) {
+  // The error paths, compiled for size: they run once per rejected call, the scanner per call.
+  TP_COLD bool string_too_long(std::size_t n) {
+    return fail("string_too_long", path() + " is " + std::to_string(n) + " bytes; the limit is " + std::to_string(limits::kMaxStringBytes));
+  }
+  TP_COLD bool too_deep() {
+    return fail("too_deep", pointer() + " nests deeper than " + std::to_string(limits::kMaxNestingDepth) + " levels", pointer());
+  }
+  TP_COLD bool too_many_keys() {
+    return fail("too_many_keys", pointer() + " has more than " + std::to_string(limits::kMaxObjectKeys) + " keys; the limit is " + std::to_string(limits::kMaxObjectKeys), pointer());
+  }
+  TP_COLD bool key_too_long(std::size_t n) {
+    return fail("key_too_long", "key at " + pointer() + " is " + std::to_string(n) + " bytes; the limit is " + std::to_string(limits::kMaxEventNameLength));
+  }
+  TP_COLD static std::string token(const Frame& f) {
     if (!f.object) return std::to_string(f.count ? f.count - 1 : 0);
     const json key = json::parse(f.key, nullptr, false);  // only for an error message
     return pointer_token(key.is_string() ? key.get_ref<const std::string&>() : std::string());
   }
   // Pointer of the container being read (errors about the container itself).
-  std::string pointer() const {
+  TP_COLD std::string pointer() const {
     std::string p = root_;
     for (std::size_t i = 0; i + 1 < stack_.size(); ++i) p += "/" + token(stack_[i]);
     return p;
   }
   // Pointer of the value just read.
-  std::string path() const {
+  TP_COLD std::string path() const {
     std::string p = root_;
     for (const auto& f : stack_) p += "/" + token(f);
     return p;
   }
-  bool fail(const char* code, std::string message, std::string at = {}) {
+  TP_COLD bool fail(const char* code, std::string message, std::string at = {}) {
     error = ValidationError{code, at.empty() ? path() : at, std::move(message)};
     return false;
   }
