@@ -6,6 +6,14 @@
 #include "touchpoint/iso_time.hpp"
 #include "touchpoint/json_access.hpp"
 
+// Calls other than track (identify, page, context, consent...) come a few per page: their code is
+// compiled for size even in this file built for speed (wasm bytes cost every page load).
+#if defined(__clang__)
+#define TP_COLD __attribute__((minsize, noinline))
+#else
+#define TP_COLD __attribute__((noinline))
+#endif
+
 namespace touchpoint {
 
 using nlohmann::json;
@@ -72,7 +80,7 @@ json parse_call(std::string_view line, bool& repaired) {
   return json::parse(fixed, nullptr, false);
 }
 
-void add_error(Output& out, std::size_t index, const ValidationError& e) {
+TP_COLD void add_error(Output& out, std::size_t index, const ValidationError& e) {
   json j = e.to_json();
   j["index"] = index;
   out.log.push_back("rejected call " + std::to_string(index) + ": " + e.message);
@@ -95,7 +103,7 @@ std::optional<std::size_t> read_size(const json& o, const char* key, std::size_t
 
 }  // namespace
 
-std::optional<EngineConfig> EngineConfig::from_json(const json& o, ValidationError* error) {
+TP_COLD std::optional<EngineConfig> EngineConfig::from_json(const json& o, ValidationError* error) {
   EngineConfig c;
   if (!o.is_object()) {
     if (error) *error = {"options_not_object", "", "init options must be an object"};
@@ -265,7 +273,7 @@ void Engine::handle_track_line(std::string_view line, std::size_t index, std::in
   push_stamped_line(std::move(ev), context_json(), t, out);
 }
 
-void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, Output& out) {
+TP_COLD void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, Output& out) {
   const std::string type = ja::get_string(call, "type");
   const std::int64_t t = ja::get_int(call, "ts", now);
   std::string why;
@@ -391,7 +399,7 @@ void Engine::admit(json event, std::int64_t t, Output& out) {
   if (o.evicted) out.log.push_back("consent pending: " + std::to_string(o.evicted) + " oldest held events dropped (buffer full)");
 }
 
-void Engine::apply_consent(Consent next, Output& out, std::int64_t now) {
+TP_COLD void Engine::apply_consent(Consent next, Output& out, std::int64_t now) {
   ConsentAction a = consent_.set(next);
   if (!a.changed) return;
   out.log.push_back(std::string("consent ") + to_string(a.from) + " -> " + to_string(a.to) + ": " +
@@ -516,10 +524,9 @@ void Engine::enqueue(json event, std::int64_t t, Output& out) {
   }
   // The rules see the event with the context it was tracked in; it is queued without it (the
   // serialised context, with the tags the event left, is spliced in by queue_with_changes).
-  event["context"] = context_dom();
-  json changes = tags_.process(event, t);
-  event.erase("context");
-  queue_with_changes(event.dump(-1, ' ', false, json::error_handler_t::replace), std::move(changes), t, out);
+  json probe = event;
+  probe["context"] = context_dom();
+  queue_with_changes(event.dump(-1, ' ', false, json::error_handler_t::replace), tags_.process(probe, t), t, out);
 }
 
 // The context as a DOM for the rules, parsed again only when its text changed (not per event).
@@ -650,7 +657,7 @@ json Engine::load_rules(std::string_view rules_json) {
   return errors;
 }
 
-Output Engine::advance_rules(std::int64_t now) {
+TP_COLD Output Engine::advance_rules(std::int64_t now) {
   Output out;
   expire_session(now, out);
   json changes = tags_.advance(now);
@@ -665,7 +672,7 @@ Output Engine::advance_rules(std::int64_t now) {
   return out;
 }
 
-std::string Engine::share_url(std::string_view url, std::string_view channel, std::int64_t now, Output& out) {
+TP_COLD std::string Engine::share_url(std::string_view url, std::string_view channel, std::int64_t now, Output& out) {
   const std::string share_id = rng_.uuid_v4();
   const std::string sharer = user_id().empty() ? anonymous_id() : user_id();
   std::string decorated = visit_.referral().share_url(url, sharer, share_id, channel);
@@ -677,7 +684,7 @@ std::string Engine::share_url(std::string_view url, std::string_view channel, st
   return decorated;
 }
 
-json Engine::stats() const {
+TP_COLD json Engine::stats() const {
   std::size_t in_flight = bodies_.size();
   return {{"queued", queue_.total_events()}, {"queuedBytes", queue_.total_bytes()}, {"pending", queue_.pending_events()},
           {"batches", queue_.batch_count()}, {"inFlight", in_flight}, {"dropped", queue_.dropped_total().to_json()},
