@@ -60,7 +60,7 @@ function coreTable(chromiumIngestUs) {
   const rows = [
     ['ingest as the shell calls it (incl. first 2 bodies)', (u) => u.ingest],
     ['core ingest, no body built', (u) => u.ingest_core],
-    ['  parse + validate properties (SAX)', (u) => u.part_validate_properties],
+    ['  parse + validate properties (text scanner)', (u) => u.part_validate_properties],
     ['  event name', (u) => u.part_name_parse_dump],
     ['  enrich: messageId + timestamp', (u) => u.part_uuid + u.part_timestamp],
     ['  session, serialise with context, queue', (u) => u.ingest_core - parts(u)],
