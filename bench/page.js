@@ -15,16 +15,23 @@ async function run() {
   await touchpoint.flush();
   Object.assign(touchpoint.stats, { drains: 0, deferredMs: 0, calls: 0, sentBatches: 0, sentBytes: 0, sentEvents: 0 });
 
-  // Where deferred time goes (wrappers on this instance only; the SDK itself is unchanged).
-  const parts = { ingest: 0, persist: 0, send: 0, delivered: 0 };
+  // Where deferred time goes (wrappers on this instance only; the SDK itself is unchanged). Nested
+  // parts are inside their parent's time: persist = snapshot + setItem + rest, send = batchBody +
+  // fetch + the copy and bookkeeping. A method a later version no longer has is skipped.
+  const parts = { ingest: 0, delivered: 0, persist: 0, 'persist.snapshot': 0, 'persist.setItem': 0, send: 0, 'send.batchBody': 0, 'send.fetch': 0 };
   const wrap = (obj, name, key) => {
+    if (!obj || typeof obj[name] !== 'function') { delete parts[key]; return; }
     const orig = obj[name].bind(obj);
     obj[name] = (...a) => { const t = performance.now(); try { return orig(...a); } finally { parts[key] += performance.now() - t; } };
   };
   wrap(touchpoint._engine, 'ingest', 'ingest');
   wrap(touchpoint._engine, 'delivered', 'delivered');
   wrap(touchpoint, '_persist', 'persist');
+  wrap(touchpoint._engine, 'snapshot', 'persist.snapshot');
+  wrap(touchpoint._platform.storage, 'set', 'persist.setItem');
   wrap(touchpoint, '_send', 'send');
+  wrap(touchpoint._engine, 'batchBody', 'send.batchBody');
+  wrap(touchpoint._platform, 'send', 'send.fetch');
   const samples = new Float64Array(N);
   const loopStart = performance.now();
   for (let i = 0; i < N; i++) {

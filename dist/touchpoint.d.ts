@@ -8,11 +8,11 @@ export interface InitOptions {
   writeKey: string;
   /** Collector base URL, e.g. "https://collect.example.com" (batches go to `${endpoint}/v1/batch`). Required. */
   endpoint: string;
-  /** Events per batch (default 20). */
+  /** Events per batch (default 20); a backlog (more waiting, e.g. a burst) is packed up to flushBytes per batch. */
   flushAt?: number;
   /** Max ms an event waits before its batch is sent (default 5000). */
   flushInterval?: number;
-  /** Max bytes per batch before compression (default 61440). */
+  /** Max bytes per batch before compression (default 262144). */
   flushBytes?: number;
   /** Queue bounds; past them the oldest waiting events are dropped, counted as `queue_full` and
    *  reported to the backend in `dropped` (defaults 50000 / 20 MiB; docs/storage.md). */

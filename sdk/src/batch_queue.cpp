@@ -168,9 +168,14 @@ void BatchQueue::form_batches(std::int64_t now, bool force) {
     const bool due = force || pending_.size() >= config_.flush_at || pending_bytes_ >= config_.flush_bytes ||
                      now - oldest_pending_at_ >= config_.flush_interval_ms;
     if (!due) return;
+    // A backlog (more waiting than one batch of flush_at: a burst, an outage) is packed up to
+    // flush_bytes per batch: every request costs the page a fetch() and an answer, so a 5,000-event
+    // burst goes out in ~15 requests instead of 250.
+    const std::size_t cap = pending_.size() > config_.flush_at ? std::max(config_.flush_at, config_.backlog_batch_events)
+                                                               : config_.flush_at;
     Batch b;
     b.id = next_batch_id_++;
-    while (!pending_.empty() && b.events.size() < config_.flush_at &&
+    while (!pending_.empty() && b.events.size() < cap &&
            (b.events.empty() || b.bytes + pending_.front().size() <= config_.flush_bytes)) {
       b.bytes += pending_.front().size();
       pending_bytes_ -= pending_.front().size();

@@ -9,6 +9,14 @@
 #include "touchpoint/iso_time.hpp"
 #include "touchpoint/json_access.hpp"
 
+// Calls other than track (identify, page, context, consent...) come a few per page: their code is
+// compiled for size even in this file built for speed (wasm bytes cost every page load).
+#if defined(__clang__)
+#define TP_COLD __attribute__((minsize, noinline))
+#else
+#define TP_COLD __attribute__((noinline))
+#endif
+
 namespace touchpoint {
 
 using nlohmann::json;
@@ -75,6 +83,17 @@ bool repair_lone_surrogates(std::string& s) {
   return changed;
 }
 
+// A JSON string token of printable ASCII without escapes: what JSON.stringify writes for most event
+// names. It parses to its inner text and dumps back to itself, so no parser is needed.
+bool is_plain_json_string(std::string_view token) {
+  if (token.size() < 2 || token.front() != '"' || token.back() != '"') return false;
+  for (std::size_t i = 1; i + 1 < token.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(token[i]);
+    if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') return false;
+  }
+  return true;
+}
+
 json parse_call(std::string_view line, bool& repaired) {
   repaired = false;
   json j = json::parse(line, nullptr, false);
@@ -88,7 +107,7 @@ json parse_call(std::string_view line, bool& repaired) {
 
 // An error about a delivery (no call index): one definition, so each report costs a call, not a
 // json initializer list inlined at every site.
-void add_delivery_error(Output& out, const char* code, std::string message) {
+TP_COLD void add_delivery_error(Output& out, const char* code, std::string message) {
   json e = json::object();
   e["index"] = nullptr;
   e["code"] = code;
@@ -97,7 +116,7 @@ void add_delivery_error(Output& out, const char* code, std::string message) {
   out.errors.push_back(std::move(e));
 }
 
-void add_error(Output& out, std::size_t index, const ValidationError& e) {
+TP_COLD void add_error(Output& out, std::size_t index, const ValidationError& e) {
   json j = e.to_json();
   j["index"] = index;
   out.log.push_back("rejected call " + std::to_string(index) + ": " + e.message);
@@ -132,7 +151,7 @@ bool read_bool(const json& o, const char* key, bool& out, ValidationError* err) 
 
 }  // namespace
 
-std::optional<EngineConfig> EngineConfig::from_json(const json& o, ValidationError* error) {
+TP_COLD std::optional<EngineConfig> EngineConfig::from_json(const json& o, ValidationError* error) {
   EngineConfig c;
   if (!o.is_object()) {
     if (error) *error = {"options_not_object", "", "init options must be an object"};
@@ -285,26 +304,36 @@ void Engine::handle_track_line(std::string_view line, std::size_t index, std::in
   }
   if (!digits) t = now;
   std::string name_token(line.substr(a + 1, b - a - 1));
-  std::string props(line.substr(b + 1));
-  json name = json::parse(name_token, nullptr, false);
-  if (name.is_discarded()) {
-    if (repair_utf8(name_token) | repair_lone_surrogates(name_token)) {
+  std::string_view props(line.substr(b + 1));
+  std::string repaired_props;  // only when the properties needed a repair
+  json name;
+  if (is_plain_json_string(name_token)) {
+    name = name_token.substr(1, name_token.size() - 2);  // printable ASCII, no escapes: the token is its own dump
+  } else {
+    name = json::parse(name_token, nullptr, false);
+    if (name.is_discarded() && (repair_utf8(name_token) | repair_lone_surrogates(name_token))) {
       name = json::parse(name_token, nullptr, false);
       out.log.push_back("call " + std::to_string(index) + ": invalid UTF-8 / lone surrogates replaced with U+FFFD");
     }
+    if (name.is_string()) name_token = name.dump(-1, ' ', false, json::error_handler_t::replace);
   }
   if (auto e = validate_event_name(name.is_discarded() ? json() : name)) return add_error(out, index, *e);
   bool well_formed = true;
   auto err = validate_payload_text(props, "/properties", &well_formed);
-  if (!well_formed && (repair_utf8(props) | repair_lone_surrogates(props))) {
-    out.log.push_back("call " + std::to_string(index) + ": invalid UTF-8 / lone surrogates replaced with U+FFFD");
-    err = validate_payload_text(props, "/properties", &well_formed);
+  if (!well_formed) {
+    repaired_props = props;
+    if (repair_utf8(repaired_props) | repair_lone_surrogates(repaired_props)) {
+      out.log.push_back("call " + std::to_string(index) + ": invalid UTF-8 / lone surrogates replaced with U+FFFD");
+      props = repaired_props;
+      err = validate_payload_text(props, "/properties", &well_formed);
+    }
   }
   if (!well_formed) return add_error(out, index, {"properties_malformed", "/properties", "properties are not valid JSON"});
   if (err) return add_error(out, index, *err);
   if (props == "null") props = "{}";
   ++out.accepted;
-  // Rules, super properties and consent need the event as a DOM; the common case does not.
+  // Rules, super properties and consent need the event as a DOM; the common case does not. (The
+  // rules' text scanner, TagEngine::process_text, would skip the DOM but adds ~4 KB gzip of wasm.)
   if (tags_.has_rules() || !std::as_const(visit_).identity().super_properties().empty() || consent_.state() != Consent::kGranted) {
     json event = {{"type", "track"}, {"event", std::move(name)}, {"properties", json::parse(props, nullptr, false)}};
     admit(std::move(event), t, out);
@@ -314,14 +343,14 @@ void Engine::handle_track_line(std::string_view line, std::size_t index, std::in
   std::string ev;
   ev.reserve(props.size() + name_token.size() + 256);
   ev += "{\"type\":\"track\",\"event\":";
-  ev += name.dump(-1, ' ', false, json::error_handler_t::replace);
+  ev += name_token;
   ev += ",\"properties\":";
   ev += props;
   ev += '}';
   push_stamped_line(std::move(ev), context_json(), t, out);
 }
 
-void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, Output& out) {
+TP_COLD void Engine::handle_call(const json& call, std::size_t index, std::int64_t now, Output& out) {
   const std::string type = ja::get_string(call, "type");
   const std::int64_t t = ja::get_int(call, "ts", now);
   std::string why;
@@ -455,7 +484,7 @@ void Engine::admit(json event, std::int64_t t, Output& out) {
   if (o.evicted) out.log.push_back("consent pending: " + std::to_string(o.evicted) + " oldest held events dropped (buffer full)");
 }
 
-void Engine::apply_consent(Consent next, Output& out, std::int64_t now) {
+TP_COLD void Engine::apply_consent(Consent next, Output& out, std::int64_t now) {
   ConsentAction a = consent_.set(next);
   if (!a.changed) return;
   out.log.push_back(std::string("consent ") + to_string(a.from) + " -> " + to_string(a.to) + ": " +
@@ -567,17 +596,22 @@ bool Engine::push_line(const json& event, const std::string& context, std::int64
 
 // Appends identity, messageId and timestamp to a serialised event without a DOM.
 bool Engine::push_stamped_line(std::string line, const std::string& context, std::int64_t t, Output& out) {
+  stamp_line(line, t);
+  return push_serialized(std::move(line), context, t, out);
+}
+
+// The text counterpart of stamp(): identity, messageId and timestamp appended to a serialised event.
+void Engine::stamp_line(std::string& line, std::int64_t t) {
   line.pop_back();
   line += ",\"anonymousId\":";
-  line += ja::dump(json(anonymous_id()));
+  line += anonymous_id_json_.of(anonymous_id());
   line += ",\"userId\":";
-  line += user_id().empty() ? std::string("null") : ja::dump(json(user_id()));
+  line += user_id().empty() ? std::string("null") : user_id_json_.of(user_id());
   line += ",\"messageId\":\"";
   line += rng_.uuid_v4();
   line += "\",\"timestamp\":\"";
   line += format_iso8601_ms(t);
   line += "\"}";
-  return push_serialized(std::move(line), context, t, out);
 }
 
 bool Engine::push_serialized(std::string line, const std::string& context, std::int64_t t, Output& out) {
@@ -616,11 +650,27 @@ void Engine::enqueue(json event, std::int64_t t, Output& out) {
     push_line(event, context_json(), t, out);
     return;
   }
+  // The rules see the event with the context it was tracked in; it is queued without it (the
+  // serialised context, with the tags the event left, is spliced in by queue_with_changes).
   json probe = event;
-  probe["context"] = json::parse(context_json(), nullptr, false);
-  json changes = tags_.process(probe, t);
+  probe["context"] = context_dom();
+  queue_with_changes(event.dump(-1, ' ', false, json::error_handler_t::replace), tags_.process(probe, t), t, out);
+}
+
+// The context as a DOM for the rules, parsed again only when its text changed (not per event).
+const json& Engine::context_dom() {
+  const std::string& text = context_json();
+  if (text != context_dom_text_) {
+    context_dom_ = json::parse(text, nullptr, false);
+    context_dom_text_ = text;
+  }
+  return context_dom_;
+}
+
+// Queues a stamped event the rules have seen, with the tags it left, and tags_changed after it.
+void Engine::queue_with_changes(std::string stamped, json changes, std::int64_t t, Output& out) {
   const std::string context = context_with_tags();
-  if (!push_line(event, context, t, out) || changes.empty()) return;
+  if (!push_serialized(std::move(stamped), context, t, out) || changes.empty()) return;
   out.rules.push_back(changes);
   // tags_changed is queued right after its cause but not fed back into the rules (no re-trigger).
   json tc = {{"type", "track"}, {"event", "tags_changed"}, {"properties", std::move(changes)}};
@@ -640,7 +690,7 @@ std::string Engine::build_body(const Batch& b, std::int64_t now) const {
   if (b.carried.any()) body += ",\"dropped\":" + ja::dump(b.carried.to_json());
   if (!config_.write_key.empty()) body += ",\"writeKey\":" + ja::dump(json(config_.write_key));
   body += "}";
-  return config_.compress ? gzip_compress(body) : body;
+  return config_.compress ? gzip_compress(body, kBatchGzipLevel) : body;
 }
 
 void Engine::send_ready(std::int64_t now, bool unloading, std::size_t budget, Output& out) {
@@ -775,7 +825,7 @@ json Engine::load_rules(std::string_view rules_json) {
   return errors;
 }
 
-Output Engine::advance_rules(std::int64_t now) {
+TP_COLD Output Engine::advance_rules(std::int64_t now) {
   Output out;
   expire_session(now, out);
   json changes = tags_.advance(now);
@@ -791,7 +841,7 @@ Output Engine::advance_rules(std::int64_t now) {
   return out;
 }
 
-std::string Engine::share_url(std::string_view url, std::string_view channel, std::int64_t now, Output& out) {
+TP_COLD std::string Engine::share_url(std::string_view url, std::string_view channel, std::int64_t now, Output& out) {
   const std::string share_id = rng_.uuid_v4();
   const std::string sharer = user_id().empty() ? anonymous_id() : user_id();
   std::string decorated = visit_.referral().share_url(url, sharer, share_id, channel);
@@ -803,7 +853,7 @@ std::string Engine::share_url(std::string_view url, std::string_view channel, st
   return decorated;
 }
 
-json Engine::stats() const {
+TP_COLD json Engine::stats() const {
   std::size_t in_flight = bodies_.size();
   return {{"queued", queue_.total_events()}, {"queuedBytes", queue_.total_bytes()}, {"pending", queue_.pending_events()},
           {"batches", queue_.batch_count()}, {"inFlight", in_flight}, {"dropped", queue_.dropped_total().to_json()},

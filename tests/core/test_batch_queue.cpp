@@ -14,6 +14,7 @@ BatchQueueConfig small() {
   c.max_events = 10;
   c.max_bytes = 100000;
   c.max_in_flight = 2;
+  c.backlog_batch_events = 0;  // batches of exactly flush_at (backlog packing has its own test)
   return c;
 }
 }  // namespace
@@ -47,6 +48,40 @@ TEST_CASE("batch queue: flushes at B bytes, never splitting an event") {
   q.push(ev(3, 600), 0);  // 1220 bytes pending again
   q.form_batches(0, false);
   CHECK(q.batch_count() == 2);
+}
+
+TEST_CASE("batch queue: a backlog is packed up to flush_bytes per batch") {
+  BatchQueueConfig c = small();
+  c.backlog_batch_events = 1000;
+  c.max_events = 100;
+  BatchQueue q(c);
+  for (int i = 0; i < 3; ++i) q.push(ev(i), 0);  // exactly flush_at waiting: one batch of flush_at
+  q.form_batches(0, false);
+  REQUIRE(q.batch_count() == 1);
+  CHECK(q.find(q.sendable(0, false).at(0))->events.size() == 3);
+  for (int i = 0; i < 8; ++i) q.push(ev(i), 0);  // a burst of 8 small events: one request
+  q.form_batches(0, false);
+  REQUIRE(q.batch_count() == 2);
+  CHECK(q.pending_events() == 0);
+  for (int i = 0; i < 9; ++i) q.push(ev(i, 200), 0);  // ~210 bytes each: 4 fit in 1000 bytes
+  q.form_batches(0, false);
+  REQUIRE(q.batch_count() == 4);  // 4 + 4, the ninth waits (one event is below flush_at)
+  CHECK(q.pending_events() == 1);
+  const auto ids = q.sendable(0, true);
+  REQUIRE(ids.size() == 4);
+  CHECK(q.find(ids[1])->events.size() == 8);
+  CHECK(q.find(ids[2])->events.size() == 4);
+  CHECK(q.find(ids[3])->events.size() == 4);
+  CHECK(q.find(ids[3])->bytes <= c.flush_bytes);
+  c.backlog_batch_events = 5;  // the per-batch cap of a packed backlog
+  BatchQueue capped(c);
+  for (int i = 0; i < 12; ++i) capped.push(ev(i), 0);
+  capped.form_batches(0, false);
+  const auto capped_ids = capped.sendable(0, true);
+  REQUIRE(capped_ids.size() == 2);
+  CHECK(capped.find(capped_ids[0])->events.size() == 5);
+  CHECK(capped.find(capped_ids[1])->events.size() == 5);
+  CHECK(capped.pending_events() == 2);
 }
 
 TEST_CASE("batch queue: flushes T ms after the oldest event, not before") {

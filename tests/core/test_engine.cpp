@@ -14,6 +14,7 @@ EngineConfig plain_config() {
   c.write_key = "wk_test";
   c.compress = false;  // bodies readable in tests; compression has its own tests
   c.seed = "test-seed";
+  c.queue.backlog_batch_events = 0;  // batches of exactly flushAt; backlog packing has its own test
   return c;
 }
 
@@ -132,6 +133,19 @@ TEST_CASE("engine: the tab-separated track line and the JSON object line give th
   CHECK(o["accepted"] == 1);
 }
 
+TEST_CASE("engine: a hot-line error inside arrays points at the element") {
+  Engine e(plain_config());
+  const std::string big(9000, 'x');
+  json o = out_json(e.ingest("t\t1\t\"a\"\t{\"l\":[1,{\"m/n\":[\"ok\",\"" + big + "\"]}]}\n"
+                             "t\t1\t\"b\"\t{\"l\":[\"" + big + "\"]}\n"
+                             "t\t1\t\"c\"\t{\"l\":[[],[],{\"s\":\"" + big + "\"}]}\n", 10));
+  REQUIRE(o["errors"].size() == 3);
+  CHECK(o["errors"][0]["field"] == "/properties/l/1/m~1n/1");
+  CHECK(o["errors"][1]["field"] == "/properties/l/0");
+  CHECK(o["errors"][2]["field"] == "/properties/l/2/s");
+  CHECK(o["accepted"] == 0);
+}
+
 TEST_CASE("engine: an event over 32 KB is rejected, not queued") {
   Engine e(plain_config());
   json props = json::object();
@@ -211,6 +225,47 @@ TEST_CASE("engine: delivery results — retry with backoff, 413 split, 4xx drop 
   // garbage from the backend is logged, never fatal
   o = out_json(e.delivered(12345, 200, 0, "\xFF\xFE garbage", 701));
   CHECK(o["log"][0].get<std::string>().find("unknown_batch") != std::string::npos);
+}
+
+TEST_CASE("engine: a burst goes out in batches packed up to flushBytes, not one request per flushAt") {
+  EngineConfig c = plain_config();
+  c.queue.backlog_batch_events = limits::kMaxBacklogBatchEvents;  // the default
+  Engine e(c);
+  std::string calls;
+  const std::string props = "{\"sku\":\"A-1001\",\"pad\":\"" + std::string(400, 'x') + "\"}";
+  for (int i = 0; i < 1000; ++i) calls += track("product_view", i, props);
+  json o = out_json(e.ingest(calls, 1000));
+  REQUIRE(o["send"].size() == 2);  // the in-flight limit still holds
+  std::size_t events = 0, batches = 0;
+  std::set<std::string> ids;
+  auto take = [&](const json& out) {
+    for (std::size_t i = 0; i < out["send"].size(); ++i) {
+      const json body = body_of(e, out, i);
+      CHECK(e.batch_body(out["send"][i]["id"].get<std::uint64_t>()).size() <= limits::kDefaultFlushBytes + 200);
+      for (const auto& ev : body["batch"]) ids.insert(ev["messageId"].get<std::string>());
+      events += out["send"][i]["events"].get<std::size_t>();
+      ++batches;
+    }
+  };
+  take(o);
+  CHECK(o["send"][0]["events"].get<std::size_t>() > 20);
+  for (int guard = 0; guard < 100 && !o["send"].empty(); ++guard) {  // answer everything sent
+    json next = json::array();
+    for (const auto& s : o["send"]) {
+      const std::size_t n = s["events"].get<std::size_t>();
+      json d = out_json(e.delivered(s["id"].get<std::uint64_t>(), 200, 0,
+                                    "{\"accepted\":" + std::to_string(n) + ",\"duplicates\":0,\"rejected\":[]}", 1001));
+      for (const auto& n : d["send"]) next.push_back(n);
+    }
+    o = {{"send", next}};
+    take(o);
+  }
+  // 1000 tracks + session_start, each sent once; a tail below flushAt waits for flushInterval.
+  const auto tail = e.stats()["queued"].get<std::size_t>();
+  CHECK(tail < 20);
+  CHECK(events + tail == 1001);
+  CHECK(ids.size() == events);
+  CHECK(batches <= 15);  // ~750 bytes per event: ~80 per 60 KiB, ~350 per 256 KiB batch, where flushAt would make 50
 }
 
 TEST_CASE("engine: unloading flush sends everything within the byte budget") {

@@ -25,6 +25,9 @@ struct BatchQueueConfig {
   std::size_t max_bytes = limits::kDefaultMaxQueueBytes;
   std::size_t max_in_flight = limits::kMaxBatchesInFlight;
   std::int64_t in_flight_timeout_ms = limits::kInFlightTimeoutMs;  // request timeout + grace
+  // A backlog (more than flush_at waiting) is packed up to flush_bytes, at most this many events
+  // per batch; 0 cuts it at flush_at like any batch.
+  std::size_t backlog_batch_events = limits::kMaxBacklogBatchEvents;
 };
 
 // Why events were lost, reported to the backend in the next batch body ("dropped").
@@ -85,7 +88,8 @@ class BatchQueue {
   }
   const DropCounts& dropped_unreported() const { return dropped_unreported_; }
 
-  // Cuts pending events into batches if a trigger fired at `now` (or always when `force`).
+  // Cuts pending events into batches if a trigger fired at `now` (or always when `force`): flush_at
+  // events each, or, when more are waiting (a backlog), as many as flush_bytes holds.
   void form_batches(std::int64_t now, bool force);
   // Ids of batches that may be sent now, oldest first, respecting the in-flight limit and backoff
   // unless `unloading` (last chance before the page goes away: everything not in flight).

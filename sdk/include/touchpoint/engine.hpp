@@ -29,6 +29,7 @@
 #include "touchpoint/consent.hpp"
 #include "touchpoint/event_validator.hpp"
 #include "touchpoint/kiosk.hpp"
+#include "touchpoint/json_access.hpp"
 #include "touchpoint/random.hpp"
 #include "touchpoint/rules/tag_engine.hpp"
 #include "touchpoint/visit_context.hpp"
@@ -167,6 +168,8 @@ class Engine {
  private:
   void handle_track_line(std::string_view line, std::size_t index, std::int64_t now, Output& out);
   bool push_stamped_line(std::string line, const std::string& context, std::int64_t t, Output& out);
+  void stamp_line(std::string& line, std::int64_t t);
+  void queue_with_changes(std::string stamped, nlohmann::json changes, std::int64_t t, Output& out);
   bool push_serialized(std::string line, const std::string& context, std::int64_t t, Output& out);
   void handle_call(const nlohmann::json& call, std::size_t index, std::int64_t now, Output& out);
   void enqueue(nlohmann::json event, std::int64_t t, Output& out);
@@ -185,11 +188,25 @@ class Engine {
   void finish(Output& out, std::int64_t now);
   const std::string& context_json() { return visit_.serialized(config_.library_name, config_.library_version); }
   std::string context_with_tags();
+  const nlohmann::json& context_dom();
   std::string build_body(const Batch& b, std::int64_t now) const;
   std::string next_record_key();
   void take_dropped(Output& out);
 
+  // The JSON text of an id stamped on every event, dumped again only when the id changes.
+  struct CachedJsonString {
+    std::string value, text;
+    const std::string& of(const std::string& v) {
+      if (text.empty() || v != value) {
+        value = v;
+        text = json_access::dump(nlohmann::json(v));
+      }
+      return text;
+    }
+  };
+
   EngineConfig config_;
+  CachedJsonString anonymous_id_json_, user_id_json_;
   Random rng_;
   BatchQueue queue_;
   rules::TagEngine tags_;
@@ -203,6 +220,8 @@ class Engine {
   std::vector<std::pair<std::string, std::string>> probe_out_; // those asked about now
   std::uint64_t probe_id_ = 0;
   std::int64_t probe_due_ = 0;  // no receipt query before this (limits::kReceiptGraceMs)
+  std::string context_dom_text_;                 // the context text context_dom_ was parsed from
+  nlohmann::json context_dom_;
 };
 
 }  // namespace touchpoint
