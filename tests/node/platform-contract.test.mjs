@@ -145,25 +145,26 @@ describe('the platform contract', () => {
   });
 
   test('a platform missing a required member is rejected by init() with an error naming it', async () => {
-    for (const [member, shape] of [['now', 'a function'], ['send', 'a function'], ['fetchRules', 'a function'], ['storage', 'get, set and remove']]) {
+    for (const [member, shape] of [['now', 'a function'], ['send', 'a function'], ['fetchRules', 'a function'], ['storage', '{get, set, remove}']]) {
       const { platform } = fakePlatform();
       delete platform[member];
       const tp = new Touchpoint(() => platform);
       const errors = [];
       tp.on('error', (e) => errors.push(e));
-      await assert.rejects(tp.init(OPTS), (err) => err.message.includes(`lacks required member ${member} (`) && err.message.includes(shape), member);
+      await assert.rejects(tp.init(OPTS), (err) => err.message === `touchpoint.init: the platform adapter "fake" needs ${member} (${shape})`, member);
       assert.equal(errors.length, 1);
       assert.equal(errors[0].code, 'init_failed');
-      assert.match(errors[0].message, new RegExp(`required member ${member} `));
+      assert.match(errors[0].message, new RegExp(`needs ${member} `));
     }
     const { platform } = fakePlatform();
     delete platform.now;
     platform.clearTimer = 5;
-    await assert.rejects(new Touchpoint(() => platform).init(OPTS), /lacks required members now \(a function\), clearTimer \(a function\)/);
-    await assert.rejects(new Touchpoint(() => null).init(OPTS), /platform adapter must be an object/);
+    platform.storage = { get() {}, set() {} };
+    await assert.rejects(new Touchpoint(() => platform).init(OPTS), /needs storage \(\{get, set, remove\}\), now \(a function\), clearTimer \(a function\)$/);
+    await assert.rejects(new Touchpoint(() => null).init(OPTS), /"undefined" needs name \(a string\), storage \(\{get, set, remove\}\), now \(a function\), randomSeed/);
     const wrongKind = fakePlatform().platform;
     wrongKind.sendOnUnload = 'yes';
-    await assert.rejects(new Touchpoint(() => wrongKind).init(OPTS), /has sendOnUnload, but it is not a function/);
+    await assert.rejects(new Touchpoint(() => wrongKind).init(OPTS), /"fake" needs sendOnUnload \(a function\)$/);
   });
 
   test('declarePlatform fills every optional member with its documented default', async () => {

@@ -54,55 +54,32 @@ import { createStorageRecordStore } from '../storage/key-value.js';
  * Other members an adapter has (setLocation, requestStats, ...) are kept, for its own entry.
  */
 
-const fn = 'a function';
-const storageShape = 'an object with get, set and remove functions';
-const isStorage = (s) => !!s && typeof s.get === 'function' && typeof s.set === 'function' && typeof s.remove === 'function';
-
-// member -> what it must be.
-export const REQUIRED_MEMBERS = {
-  name: 'a string', storage: storageShape, now: fn, randomSeed: fn, setTimer: fn, clearTimer: fn,
-  send: fn, fetchRules: fn, onLifecycle: fn, context: fn, currentUrl: fn,
-};
-
+// Kept small: every byte of the shell is loaded by every page.
+const REQUIRED = 'name storage now randomSeed setTimer clearTimer send fetchRules onLifecycle context currentUrl'.split(' ');
+const none = () => null;
 const noop = () => {};
-
-// member -> its default, given the adapter.
-const OPTIONAL_DEFAULTS = {
-  sessionStorage: () => null,
-  openRecords: (p) => (opts) => Promise.resolve({ store: createStorageRecordStore(p.storage, `tp:${opts.writeKey}:r:`), problems: [] }),
-  electSender: () => null,
-  openChannel: () => () => null,
-  sendOnUnload: (p) => (url, bytes, keepalive) => p.send(url, bytes, keepalive),
-  onNavigationStart: () => noop,
-  replaceUrl: () => () => false,
-  readCookie: () => () => null,
-  writeCookie: () => noop,
-  ready: () => () => Promise.resolve(),
-  onStorageError: () => noop,
+// member -> its default (openRecords and sendOnUnload depend on the adapter: declarePlatform).
+const DEFAULTS = {
+  sessionStorage: null, electSender: null, openChannel: none, onNavigationStart: noop, replaceUrl: () => false,
+  readCookie: none, writeCookie: noop, ready: () => Promise.resolve(), onStorageError: noop,
 };
-export const OPTIONAL_MEMBERS = Object.keys(OPTIONAL_DEFAULTS);
+const isStorage = (s) => !!s && typeof s.get === 'function' && typeof s.set === 'function' && typeof s.remove === 'function';
+const kind = (m) => (m === 'name' ? 'a string' : /torage$/.test(m) ? '{get, set, remove}' : 'a function');
+const fits = (m, v) => (m === 'name' ? typeof v === 'string' && v !== '' : /torage$/.test(m) ? isStorage(v) : typeof v === 'function');
 
-function satisfies(member, value) {
-  if (member === 'name') return typeof value === 'string' && value !== '';
-  if (member === 'storage') return isStorage(value);
-  return typeof value === 'function';
-}
-
-// The adapter as the shell uses it: required members checked, optional ones present. Throws an
-// Error naming every member that is missing or of the wrong kind.
+// The adapter as the shell uses it: required members checked, optional ones present (an optional
+// member given must be of its kind too). Throws an Error naming every member that does not fit:
+// 'touchpoint.init: the platform adapter "fake" needs now (a function), storage ({get, set, remove})'.
 export function declarePlatform(p) {
-  if (!p || typeof p !== 'object') throw new Error('touchpoint.init: the platform adapter must be an object (js/src/platform/contract.js)');
-  const bad = Object.keys(REQUIRED_MEMBERS).filter((m) => !satisfies(m, p[m]));
-  if (bad.length) {
-    const list = bad.map((m) => `${m} (${REQUIRED_MEMBERS[m]})`).join(', ');
-    throw new Error(`touchpoint.init: the platform adapter "${typeof p.name === 'string' ? p.name : '?'}" lacks required member${bad.length > 1 ? 's' : ''} ${list}`);
-  }
-  const declared = { ...p };
-  for (const m of OPTIONAL_MEMBERS) {
-    const v = p[m];
-    if (v === undefined || v === null) { declared[m] = OPTIONAL_DEFAULTS[m](p); continue; }
-    const ok = m === 'sessionStorage' ? isStorage(v) : typeof v === 'function';
-    if (!ok) throw new Error(`touchpoint.init: the platform adapter "${p.name}" has ${m}, but it is not ${m === 'sessionStorage' ? storageShape : fn}`);
-  }
+  if (!p || typeof p !== 'object') p = {}; // not an adapter: named as lacking every member
+  const declared = {
+    ...DEFAULTS,
+    openRecords: (opts) => Promise.resolve({ store: createStorageRecordStore(p.storage, `tp:${opts.writeKey}:r:`), problems: [] }),
+    sendOnUnload: (url, bytes, keepalive) => p.send(url, bytes, keepalive),
+  };
+  const bad = REQUIRED.filter((m) => !fits(m, p[m]));
+  for (const m in declared) if (p[m] != null && !fits(m, p[m])) bad.push(m);
+  if (bad.length) throw new Error(`touchpoint.init: the platform adapter "${p.name}" needs ${bad.map((m) => `${m} (${kind(m)})`).join(', ')}`);
+  for (const m in p) if (p[m] != null) declared[m] = p[m];
   return declared;
 }
