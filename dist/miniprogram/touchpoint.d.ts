@@ -145,11 +145,65 @@ export interface Touchpoint {
     wasmHeapBytes: number };
 }
 
-export interface Platform { name: string; [key: string]: unknown }
+/** Synchronous key-value storage of a platform; never throws. set() answers null when written, else why not. */
+export interface PlatformStorage { get(key: string): string | null; set(key: string, value: string): string | null; remove(key: string): void }
+/** An answer to an event request; send() never rejects (a network failure is status 0). */
+export interface SendResult { status: number; retryAfterMs: number; body: string }
+export type LifecycleKind = 'hidden' | 'visible' | 'pagehide' | 'pageshow' | 'online';
+/**
+ * The platform contract (js/src/platform/contract.js, docs/sdk.md "The platform contract"): all the
+ * SDK asks of its runtime. init() rejects an adapter missing a required member with an error naming
+ * it, and fills the optional ones with the defaults noted.
+ */
+export interface Platform {
+  name: string;
+  storage: PlatformStorage;
+  /** The clock (ms since the epoch): every event timestamp, timer deadline and session decision. */
+  now(): number;
+  /** 64 hex characters seeding the core's ids. */
+  randomSeed(): string;
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+  send(url: string, bytes: Uint8Array, keepalive: boolean): Promise<SendResult>;
+  /** Rejects on a network failure. */
+  fetchRules(url: string, etag: string): Promise<{ status: number; etag: string; body: string }>;
+  onLifecycle(handler: (kind: LifecycleKind) => void): void;
+  /** The context events carry (page, userAgent, locale, screen, ...). */
+  context(): Record<string, unknown>;
+  /** '' where there is no address. */
+  currentUrl(): string;
+  /** Default null: no second store for the records spilled at pagehide. */
+  sessionStorage?: PlatformStorage | null;
+  /** Default: one record per key in `storage`. */
+  openRecords?(opts: InitOptions): Promise<{ store: unknown; problems: string[] }>;
+  /** Default null: this instance is the only sender (no tabs share its queue). */
+  electSender?: ((name: string, tabId: string, onAcquired: () => void) => unknown) | null;
+  /** Default: no channel (null). */
+  openChannel?(name: string): { post(msg: unknown): void; onMessage(fn: (msg: unknown) => void): void } | null;
+  /** Default: send(). */
+  sendOnUnload?(url: string, bytes: Uint8Array, keepalive: boolean): Promise<SendResult>;
+  /** Default: never fires. */
+  onNavigationStart?(fn: () => void): void;
+  /** Shows url without a navigation; true when the page's URL is now url. Default: false. */
+  replaceUrl?(url: string): boolean;
+  /** Default: null. */
+  readCookie?(name: string): string | null;
+  /** Default: does nothing. */
+  writeCookie?(name: string, value: string, opts: { domain?: string; maxAgeS: number }): void;
+  /** Resolves when `storage` can be read. Default: at once. */
+  ready?(): Promise<void>;
+  /** Asynchronous storage failures (reported as storage_failed). Default: never fires. */
+  onStorageError?(fn: (message: string) => void): void;
+  /** Adapter-specific members (setLocation, requestStats, ...) are kept. */
+  [key: string]: unknown;
+}
+/** Checks a platform adapter against the contract and fills the optional members (what init() does). */
+export declare function declarePlatform(platform: Platform): Required<Platform>;
 export declare function createBrowserPlatform(options?: { requestTimeoutMs?: number }): Platform;
 export declare function createNodePlatform(options?: { storage?: InitOptions['storage']; requestTimeoutMs?: number }): Platform;
 export declare function createMiniProgramPlatform(wx: unknown, options?: { writeKey?: string; maxRequests?: number; requestTimeoutMs?: number }): Platform;
-export declare const Touchpoint: { new (platformFactory: (o: InitOptions) => Platform, defaults?: Partial<InitOptions>): Touchpoint };
+/** clock.now stamps the calls made before init() (default: the system clock); from init() on, platform.now() does. */
+export declare const Touchpoint: { new (platformFactory: (o: InitOptions) => Platform, defaults?: Partial<InitOptions>, clock?: { now(): number }): Touchpoint };
 
 declare const touchpoint: Touchpoint;
 export default touchpoint;

@@ -25,8 +25,8 @@ const FALLBACK = {
 };
 
 export class GuardedEngine {
-  // core: an instantiated module; config: the JSON options string; hooks: {reload() -> Promise<core>,
-  // consent() -> current consent state, onFailure(code, message), onRecovered(outputs[])}.
+  // core: an instantiated module; config: the JSON options string; hooks: {now() -> ms (the platform's clock),
+  // reload() -> Promise<core>, consent() -> current consent state, onFailure(code, message), onRecovered(outputs[])}.
   constructor(core, config, hooks) {
     this._hooks = hooks;
     this._config = config;
@@ -164,7 +164,7 @@ export class GuardedEngine {
     }
     try { this._inner.delete(); } catch (e) { /* the dead module cannot free */ }
     const outputs = [];
-    const now = Date.now();
+    const now = this._hooks.now();
     try {
       this._inner = new core.Engine(withConsent(this._config, this._hooks.consent()));
       this._inner.setSender(this._sender);
@@ -195,7 +195,7 @@ export class GuardedEngine {
     this._dead = false;
     const waiting = this._waiting;
     this._waiting = [];
-    if (waiting.length) outputs.push({ text: this.ingest(waiting.join('\n'), Date.now()), replay: false });
+    if (waiting.length) outputs.push({ text: this.ingest(waiting.join('\n'), this._hooks.now()), replay: false });
     if (!this._dead) this._hooks.onRecovered(outputs);
   }
 

@@ -3,6 +3,7 @@ import { Touchpoint } from './touchpoint.js';
 import { createBrowserPlatform } from './platform/browser.js';
 import { createNodePlatform } from './platform/node.js';
 import { createMiniProgramPlatform } from './platform/miniprogram.js';
+import { declarePlatform } from './platform/contract.js';
 
 // The wasm sits beside this module by default. Computed at init(), never at load, and never
 // throwing: a bundle may have no usable import.meta.url (an esbuild IIFE leaves it undefined, so
@@ -20,4 +21,4 @@ const touchpoint = new Touchpoint(
 );
 
 export default touchpoint;
-export { Touchpoint, createBrowserPlatform, createNodePlatform, createMiniProgramPlatform };
+export { Touchpoint, createBrowserPlatform, createNodePlatform, createMiniProgramPlatform, declarePlatform };

@@ -48,7 +48,7 @@ class MiniProgramTouchpoint extends Touchpoint {
     let fail;
     const failed = new Promise((_, reject) => { fail = reject; });
     const ready = super._init({ ...options, wasmUrl: wasmPath, instantiateWasm: options.instantiateWasm || wxInstantiateWasm(wasmPath, (e) => fail(e), () => this._platform && this._platform.ready()) });
-    if (this._platform && this._platform.onStorageError) this._platform.onStorageError((m) => this._error('storage_failed', m));
+    if (this._platform) this._platform.onStorageError((m) => this._error('storage_failed', m));
     return Promise.race([ready, failed]);
   }
 

@@ -3,6 +3,7 @@ import { Touchpoint } from './touchpoint.js';
 import { createBrowserPlatform } from './platform/browser.js';
 import { createNodePlatform } from './platform/node.js';
 import { createMiniProgramPlatform } from './platform/miniprogram.js';
+import { declarePlatform } from './platform/contract.js';
 
 const isBrowser = typeof window !== 'undefined' && typeof document !== 'undefined';
 // The wasm sits beside the script by default; currentScript is only set while the script runs.
@@ -18,5 +19,6 @@ touchpoint.Touchpoint = Touchpoint;
 touchpoint.createBrowserPlatform = createBrowserPlatform;
 touchpoint.createNodePlatform = createNodePlatform;
 touchpoint.createMiniProgramPlatform = createMiniProgramPlatform;
+touchpoint.declarePlatform = declarePlatform;
 
 export default touchpoint;

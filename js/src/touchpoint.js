@@ -9,6 +9,8 @@ import { installAutotrack } from './autotrack/index.js'; // autotrack wiring (se
 import { decorateWebviewUrl } from './miniprogram/webview.js';
 import { startKioskIdleTimer } from './kiosk.js';
 import { createStorageRecordStore } from './storage/key-value.js';
+import { declarePlatform } from './platform/contract.js';
+import { systemClock } from './platform/common.js';
 
 const VERSION = '0.1.0';
 const KEEPALIVE_BUDGET = 64 * 1024;      // Chromium/Fetch spec: in-flight keepalive bodies per page
@@ -19,10 +21,11 @@ const COOKIE_NAME = 'tp_anon';              // first-party cookie sharing anonym
 const COOKIE_MAX_AGE_S = 365 * 24 * 3600;    // a year, like Segment's ajs_anonymous_id
 const RULES_REFRESH_MS = 5 * 60 * 1000;  // how often rules are re-fetched (ETag makes it cheap)
 
-// Mini-programs have neither queueMicrotask nor performance (docs/miniprogram.md).
+// Mini-programs have neither queueMicrotask nor performance (docs/miniprogram.md); without
+// performance the time spent in the core is measured with the platform's clock.
 const defer = typeof queueMicrotask === 'function' ? queueMicrotask : (fn) => { Promise.resolve().then(fn); };
 const monotonicMs = typeof performance === 'object' && performance && typeof performance.now === 'function'
-  ? () => performance.now() : () => Date.now();
+  ? () => performance.now() : null;
 
 function callLine(obj) {
   try { return JSON.stringify(obj); } catch (err) { return null; } // cyclic / BigInt / throwing toJSON: reported below
@@ -42,8 +45,12 @@ function describe(v) {
 }
 
 export class Touchpoint {
-  constructor(platformFactory, defaults = {}) {
+  // platformFactory(initOptions) answers the platform adapter (js/src/platform/contract.js).
+  // clock.now stamps the calls made before init(), when there is no platform yet; from init() on
+  // every timestamp is the platform's now().
+  constructor(platformFactory, defaults = {}, clock = {}) {
     this._platformFactory = platformFactory;
+    this._now = typeof clock.now === 'function' ? clock.now : systemClock;
     this._defaults = defaults;
     this._emitter = new Emitter();
     this._lines = [];          // recorded calls not yet handed to the core
@@ -96,24 +103,24 @@ export class Touchpoint {
       this._error('call_not_serialisable', `track(${describe(event)}): ${what} cannot be serialised (cycle, BigInt, function or throwing toJSON)`);
       return;
     }
-    this._guardCall('track', () => this._push(`t\t${Date.now()}\t${name}\t${props}`));
+    this._guardCall('track', () => this._push(`t\t${this._now()}\t${name}\t${props}`));
   }
 
   page(name, properties) {
     if (typeof name === 'object' && name !== null) { properties = name; name = undefined; }
     this._guardCall('page', () => this._refreshContext(true));
-    this._record({ type: 'page', name: name === undefined ? null : name, properties: properties || {}, ts: Date.now() });
+    this._record({ type: 'page', name: name === undefined ? null : name, properties: properties || {}, ts: this._now() });
   }
 
   // options.userHash: hex HMAC-SHA256(secret, userId) from the site's backend (identity verification).
   identify(userId, traits, options) {
     if (typeof userId === 'object' && userId !== null) { options = traits; traits = userId; userId = undefined; }
     const userHash = options && typeof options.userHash === 'string' ? options.userHash : undefined;
-    this._record({ type: 'identify', userId: userId === undefined ? null : userId, traits: traits || {}, userHash, ts: Date.now() });
+    this._record({ type: 'identify', userId: userId === undefined ? null : userId, traits: traits || {}, userHash, ts: this._now() });
   }
 
   reset() {
-    this._record({ type: 'reset', ts: Date.now() });
+    this._record({ type: 'reset', ts: this._now() });
     this._afterDrain(() => this._writeCookie());
   }
 
@@ -121,9 +128,9 @@ export class Touchpoint {
   // under their ids, then ids, session, attribution, super properties and rule state are reset in
   // the core. Works without kiosk mode too (any shared device); before init() it is buffered like
   // every call and ends the restored visitor once the core is ready.
-  endVisit() { this._endVisit('api', Date.now()); }
+  endVisit() { this._endVisit('api', this._now()); }
 
-  alias(userId, previousId) { this._record({ type: 'alias', userId, previousId: previousId || '', ts: Date.now() }); }
+  alias(userId, previousId) { this._record({ type: 'alias', userId, previousId: previousId || '', ts: this._now() }); }
   register(properties) { this._record({ type: 'register', properties }); }
   registerOnce(properties) { this._record({ type: 'register_once', properties }); }
   unregister(key) { this._record({ type: 'unregister', key: safeString(key) }); }
@@ -155,7 +162,7 @@ export class Touchpoint {
     let res = null;
     this._guardCall('shareUrl', () => {
       this._drain();
-      this._timed(() => { res = this._call(() => this._engine.shareUrl(href, channel, Date.now()), 'shareUrl'); });
+      this._timed(() => { res = this._call(() => this._engine.shareUrl(href, channel, this._now()), 'shareUrl'); });
       if (res && res.output) this._apply(res.output);
     });
     return res && typeof res.url === 'string' ? res.url : url;
@@ -179,7 +186,7 @@ export class Touchpoint {
         if (!this._engine) return resolve(false);
         try {
           this._drain();
-          const out = this._call(() => this._engine.flush(Date.now(), false, 0), 'flush');
+          const out = this._call(() => this._engine.flush(this._now(), false, 0), 'flush');
           this._apply(out);
         } catch (err) {
           this._error('call_failed', `flush(): ${safeString(err && err.message || err)}`);
@@ -216,21 +223,22 @@ export class Touchpoint {
     if (!opts.endpoint || typeof opts.endpoint !== 'string') throw new Error('touchpoint.init: endpoint (URL string) is required');
     this._opts = opts;
     this._debug = !!opts.debug;
-    this._platform = this._platformFactory(opts);
+    const platform = declarePlatform(this._platformFactory(opts));
+    this._platform = platform;
+    this._now = platform.now.bind(platform); // one call on the hot path; the adapter's method may use `this`
     this._prefix = `tp:${opts.writeKey}:`;
     this._endpoint = opts.endpoint.replace(/\/+$/, '');
     this._batchUrl = `${this._endpoint}/v1/batch?writeKey=${encodeURIComponent(opts.writeKey)}`;
     this._platform.onLifecycle((kind) => this._onLifecycle(kind));
     // A navigation starts: Chromium cancels the page's requests (status 0) before pagehide, though
     // the server may have them (a reload with a backlog sent 20-40 events twice without this).
-    if (this._platform.onNavigationStart) this._platform.onNavigationStart(() => { this._unloaded = true; });
+    this._platform.onNavigationStart(() => { this._unloaded = true; });
 
     // The rules request goes out now, in parallel with the wasm download; it is consumed after the
     // engine exists and init() never waits for it.
     const rulesRequest = opts.rules !== false ? this._requestRules() : null;
-    const recordsOpening = this._platform.openRecords
-      ? this._platform.openRecords(opts).catch((err) => ({ store: null, problems: [String(err && err.message || err)] }))
-      : Promise.resolve({ store: createStorageRecordStore(this._platform.storage, `tp:${opts.writeKey}:r:`), problems: [] });
+    const recordsOpening = Promise.resolve(this._platform.openRecords(opts))
+      .catch((err) => ({ store: null, problems: [String(err && err.message || err)] }));
     const loadOptions = {
       wasmUrl: opts.wasmUrl || this._defaults.wasmUrl,
       wasmBinary: opts.wasmBinary,
@@ -254,7 +262,7 @@ export class Touchpoint {
     const stored = this._platform.storage.get(this._prefix + 'consent');
     const candidates = [early, stored, opts.consent].filter((c) => c !== undefined && c !== null);
     // Sub-domains share the visitor through a first-party cookie (see cookieDomain).
-    const cookieId = this._platform.readCookie && this._platform.readCookie(COOKIE_NAME);
+    const cookieId = this._platform.readCookie(COOKIE_NAME);
     if (cookieId) config.anonymousId = cookieId;
     const { engine, consent } = this._createEngine(config, candidates, loadOptions);
     this._consentDecision = consent || 'granted';
@@ -277,7 +285,7 @@ export class Touchpoint {
     const cachedRules = this._readCachedRules();
     if (cachedRules) this._loadRules(cachedRules.body, 'cache');
     if (legacy) this._migrate(legacy);
-    if (small) this._apply(this._call(() => engine.restore(small, Date.now())));
+    if (small) this._apply(this._call(() => engine.restore(small, this._now())));
     if (granted) this._recoverSpill();
     const orphan = this._platform.storage.get(this._prefix + 'calls');
     let orphanCount = 0;
@@ -292,7 +300,7 @@ export class Touchpoint {
     if (ctx) this._lines.splice(orphanCount, 0, ctx);
     if (rulesRequest) this._fetchRules(rulesRequest);
     this._drain();
-    this._apply(this._call(() => engine.tick(Date.now())));
+    this._apply(this._call(() => engine.tick(this._now())));
     // ---- autotrack (js/src/autotrack/index.js): page views, clicks, exposure, scroll, engagement, forms
     if (opts.autotrack !== false)
       this._autotrack = installAutotrack({ track: (n, p) => this.track(n, p), page: (n, p) => this.page(n, p),
@@ -318,7 +326,7 @@ export class Touchpoint {
   // The previous version kept every event inside `tp:<writeKey>:state`: restoring it gives each
   // event a record key and a put; the old key goes once they are written.
   _migrate(legacy) {
-    const out = this._call(() => this._engine.restore(legacy, Date.now()));
+    const out = this._call(() => this._engine.restore(legacy, this._now()));
     const n = out && out.put ? out.put.length : 0;
     this._apply(out, () => { this._platform.storage.remove(this._prefix + 'state'); this._log(`storage: ${n} events migrated to records`); });
   }
@@ -336,7 +344,7 @@ export class Touchpoint {
   }
 
   _joinTabs(elect) {
-    this._channel = this._platform.openChannel ? this._platform.openChannel(this._prefix + 'records') : null;
+    this._channel = this._platform.openChannel(this._prefix + 'records');
     if (this._channel) this._channel.onMessage((msg) => { if (this._sender && msg && Array.isArray(msg.keys)) this._adoptKeys(msg.keys); });
     this._election = elect(this._prefix + 'sender', this._tabId, () => this._becomeSender());
   }
@@ -369,7 +377,7 @@ export class Touchpoint {
       st.remove(this._prefix + 'unl');
       if (confirmed.length) this._deleteRecords(confirmed);
       // Also with nothing to adopt: the new sender sends what it holds now.
-      this._timed(() => this._apply(this._call(() => this._engine.adopt(lines.join('\n'), Date.now()), 'adopt')));
+      this._timed(() => this._apply(this._call(() => this._engine.adopt(lines.join('\n'), this._now()), 'adopt')));
     }, (err) => this._storeFailed(err, []));
   }
 
@@ -377,7 +385,7 @@ export class Touchpoint {
     this._records.get(keys).then((found) => {
       if (!this._engine || !found.length) return;
       const text = found.map(([k, v]) => `${this._unl.has(k) ? '?' : ''}${k}\t${v}`).join('\n');
-      this._timed(() => this._apply(this._call(() => this._engine.adopt(text, Date.now()), 'adopt')));
+      this._timed(() => this._apply(this._call(() => this._engine.adopt(text, this._now()), 'adopt')));
     }, () => {});
   }
 
@@ -409,7 +417,7 @@ export class Touchpoint {
   _adoptEntries(entries) {
     if (!this._engine || !entries.length) return;
     const text = entries.map(([k, v]) => `${this._unl.has(k) ? '?' : ''}${k}\t${v}`).join('\n');
-    this._timed(() => this._apply(this._call(() => this._engine.adopt(text, Date.now()), 'adopt')));
+    this._timed(() => this._apply(this._call(() => this._engine.adopt(text, this._now()), 'adopt')));
   }
 
   // A delivery was confirmed (or events dropped): the mark is written synchronously, so a page
@@ -442,7 +450,7 @@ export class Touchpoint {
     if (full && this._storedSome && !this._shedOnce && entries.length && this._engine) {
       this._shedOnce = true;
       this._error('storage_full', `the ${this._records.kind} store is full (${name || msg}); the oldest waiting events are freed (counted as dropped storage_full)`);
-      this._apply(this._call(() => this._engine.shed(Date.now()), 'shed'));
+      this._apply(this._call(() => this._engine.shed(this._now()), 'shed'));
       const left = entries.filter(([k]) => this._unwritten.has(k));
       this._records.put(left).then(written, (e) => this._storeFailed(e, left, written));
       return;
@@ -456,7 +464,7 @@ export class Touchpoint {
   _probe(probe) {
     const done = (res) => {
       if (!this._engine) return;
-      this._timed(() => this._apply(this._call(() => this._engine.receipts(probe.id, res.status, res.body || '', Date.now()), 'receipts')));
+      this._timed(() => this._apply(this._call(() => this._engine.receipts(probe.id, res.status, res.body || '', this._now()), 'receipts')));
     };
     if (typeof TextEncoder !== 'function') return done({ status: 0 });
     const url = `${this._endpoint}/v1/receipts?writeKey=${encodeURIComponent(this._opts.writeKey)}`;
@@ -519,15 +527,16 @@ export class Touchpoint {
     this._timed(() => {
       const input = this._lines.join('\n');
       this._lines = [];
-      this._apply(this._call(() => this._engine.ingest(input, Date.now())));
+      this._apply(this._call(() => this._engine.ingest(input, this._now())));
       this.stats.drains++;
     });
   }
 
   // Main-thread time spent outside the caller's track() calls, for `make bench`.
   _timed(fn) {
-    const t0 = monotonicMs();
-    try { fn(); } finally { this.stats.deferredMs += monotonicMs() - t0; }
+    const clock = monotonicMs || this._now;
+    const t0 = clock();
+    try { fn(); } finally { this.stats.deferredMs += clock() - t0; }
   }
 
   // Calls into the core go through GuardedEngine (js/src/core-guard.js), which turns an abort into
@@ -550,6 +559,7 @@ export class Touchpoint {
     return {
       reload: () => loadCore({ ...loadOptions, fresh: true }),
       consent: () => this._consentDecision,
+      now: () => this._now(),
       onFailure: (code, message) => this._error(code, message),
       onRecovered: (outputs) => {
         this._log(`core recovered (${outputs.length} outputs replayed)`);
@@ -602,7 +612,7 @@ export class Touchpoint {
     if (out.put && out.put.length) this._writeRecords(out.put, { then: written });
     if (out.del && out.del.length) this._deleteRecords(out.del);
     if (out.probe) this._probe(out.probe);
-    if (out.replaceUrl && this._platform.replaceUrl) { this._platform.replaceUrl(out.replaceUrl); this._lastUrl = out.replaceUrl; }
+    if (out.replaceUrl && this._platform.replaceUrl(out.replaceUrl)) this._lastUrl = out.replaceUrl;
     if (out.log) for (const line of out.log) this._log(line);
     if (out.errors) for (const e of out.errors) this._error(e.code, e.message, e);
     if (out.send && out.send.length) for (const s of out.send) this._send(s);
@@ -620,8 +630,8 @@ export class Touchpoint {
     this.stats.sentBatches++;
     this.stats.sentBytes += bytes.length;
     this.stats.sentEvents += info.events;
-    const sending = unloading && this._platform.sendOnUnload
-      ? this._platform.sendOnUnload(this._batchUrl, bytes)
+    const sending = unloading
+      ? this._platform.sendOnUnload(this._batchUrl, bytes, keepalive)
       : this._platform.send(this._batchUrl, bytes, keepalive);
     sending.then((res) => {
       this._inFlight.delete(info.id);
@@ -631,7 +641,7 @@ export class Touchpoint {
       // lets the next page check them against the collector's receipts instead.
       if (this._unloaded && res.status === 0) { this._flushed(); return; }
       this._emitter.emit('delivery', { batch: info.id, events: info.events, status: res.status });
-      this._timed(() => this._apply(this._call(() => this._engine.delivered(info.id, res.status, res.retryAfterMs, res.body || '', Date.now()))));
+      this._timed(() => this._apply(this._call(() => this._engine.delivered(info.id, res.status, res.retryAfterMs, res.body || '', this._now()))));
       this._flushed();
     });
   }
@@ -647,11 +657,11 @@ export class Touchpoint {
     this._unwritten.clear();
     this._doneMarks.clear();
     if (this._records) this._records.getAll().then((all) => this._records.remove(all.map((r) => r[0])), () => {});
-    if (this._platform.writeCookie) this._platform.writeCookie(COOKIE_NAME, '', { domain: this._opts.cookieDomain, maxAgeS: 0 });
+    this._platform.writeCookie(COOKIE_NAME, '', { domain: this._opts.cookieDomain, maxAgeS: 0 });
   }
 
   _writeCookie() {
-    if (!this._platform.writeCookie || this._consentDecision !== 'granted' || this._opts.cookie === false) return;
+    if (this._consentDecision !== 'granted' || this._opts.cookie === false) return;
     const id = this.anonymousId();
     if (id) this._platform.writeCookie(COOKIE_NAME, id, { domain: this._opts.cookieDomain, maxAgeS: COOKIE_MAX_AGE_S });
   }
@@ -664,7 +674,7 @@ export class Touchpoint {
     this._record({ type: 'end_visit', reason, ts });
     this._afterDrain(() => {
       this._writeCookie();
-      this._rulesState = this._call(() => this._engine.rulesState(Date.now())) || this._rulesState;
+      this._rulesState = this._call(() => this._engine.rulesState(this._now())) || this._rulesState;
       this._emitter.emit('visit_end', { reason, previousAnonymousId, anonymousId: this.anonymousId() });
     });
   }
@@ -714,7 +724,7 @@ export class Touchpoint {
     if (this._timer && this._wakeAt !== null && this._wakeAt <= wake) return;
     if (this._timer) this._platform.clearTimer(this._timer);
     this._wakeAt = wake;
-    this._timer = this._platform.setTimer(() => this._onWake(), Math.max(0, wake - Date.now()));
+    this._timer = this._platform.setTimer(() => this._onWake(), Math.max(0, wake - this._now()));
   }
 
   _onWake() {
@@ -723,7 +733,7 @@ export class Touchpoint {
     if (!this._engine) return;
     this._drain();
     // advanceRules also sends whatever became due (it is tick() plus time-driven tag expiry).
-    this._timed(() => this._apply(this._call(() => this._engine.advanceRules(Date.now()))));
+    this._timed(() => this._apply(this._call(() => this._engine.advanceRules(this._now()))));
   }
 
   _onLifecycle(kind) {
@@ -731,7 +741,7 @@ export class Touchpoint {
     // and the waiting backlog is due now (core: Engine::resume).
     if (kind === 'visible' || kind === 'pageshow' || kind === 'online') {
       this._unloaded = false;
-      if (this._engine) this._apply(this._call(() => this._engine.resume(Date.now())));
+      if (this._engine) this._apply(this._call(() => this._engine.resume(this._now())));
       return;
     }
     if (!this._engine) {
@@ -750,7 +760,7 @@ export class Touchpoint {
     this._drain();
     // Everything not in flight goes out now as keepalive requests, which outlive the page. Their
     // answers are handled like any other if the page lives on (hidden, then visible again; bfcache).
-    const out = this._call(() => this._engine.flush(Date.now(), true, Math.max(0, KEEPALIVE_BUDGET - this._keepaliveBytes())));
+    const out = this._call(() => this._engine.flush(this._now(), true, Math.max(0, KEEPALIVE_BUDGET - this._keepaliveBytes())));
     if (out && out.send) { for (const s of out.send) this._send(s, true); out.send = []; }
     this._apply(out);
     this._persist(); // what went out on unload stays stored until confirmed
@@ -758,7 +768,7 @@ export class Touchpoint {
   }
 
   _rulesChanged(changes) {
-    this._rulesState = this._call(() => this._engine.rulesState(Date.now())) || this._rulesState;
+    this._rulesState = this._call(() => this._engine.rulesState(this._now())) || this._rulesState;
     for (const c of changes) {
       if (c.tags_added || c.tags_removed)
         this._emitter.emit('tags', { added: c.tags_added || [], removed: c.tags_removed || [], tags: this.tags() });
@@ -781,7 +791,7 @@ export class Touchpoint {
       this.track('rules_rejected', { source, errors: errors.slice(0, 20) });
       return false;
     }
-    this._rulesState = this._call(() => this._engine.rulesState(Date.now())) || this._rulesState;
+    this._rulesState = this._call(() => this._engine.rulesState(this._now())) || this._rulesState;
     this._emitter.emit('rules', { version: this._rulesState.version, source });
     return true;
   }
@@ -790,7 +800,7 @@ export class Touchpoint {
   _requestRules() {
     const url = this._opts.rulesUrl || `${this._endpoint}/v1/rules?writeKey=${encodeURIComponent(this._opts.writeKey)}`;
     // A platform whose storage preloads asynchronously (mini-programs) is read only once ready().
-    const ready = typeof this._platform.ready === 'function' ? Promise.resolve(this._platform.ready()) : Promise.resolve();
+    const ready = Promise.resolve(this._platform.ready());
     return ready.then(() => {
       const cached = this._readCachedRules();
       // The platform fetches ({status, etag, body}): mini-programs have wx.request, not fetch.

@@ -154,6 +154,7 @@ class World {
       setTimer: (fn, ms) => { const h = w.nextTimer++; w.timers.set(h, { due: w.now + Math.max(0, Number(ms) || 0), fn, session }); return h; },
       clearTimer: (h) => { w.timers.delete(h); },
       send: (url, bytes) => new Promise((resolve) => setImmediate(() => resolve(session.dead ? { status: 0, retryAfterMs: 0, body: '' } : w.answer(bytes, session)))),
+      fetchRules: () => Promise.reject(new Error('no rules backend in this world')), // rules: false
       onLifecycle: (cb) => { session.lifecycle = cb; },
       context: () => ({ locale: 'zh-CN', page: { url: session.url, path: '/p' } }),
       currentUrl: () => session.url,
@@ -330,7 +331,7 @@ async function run(seed, steps) {
     sessions++;
     session = { id: sessions, kind, url: `https://shop.example/p/${sessions}`, failures, lifecycle: null, dead: false };
     const s = session;
-    tp = new Touchpoint(() => world.platform(s));
+    tp = new Touchpoint(() => world.platform(s), {}, { now: () => world.now });
     errors = [];
     tp.on('error', (e) => { errors.push(e); if (CORE_FAILURES.has(e.code)) coreFailures.push({ session: s.id, kind: s.kind, ...e }); });
     const early = [];

@@ -30,6 +30,7 @@ function fakePlatform(store = new Map()) {
       received.push(...body.batch);
       return { status: 200, retryAfterMs: 0, body: JSON.stringify({ accepted: body.batch.length, duplicates: 0, rejected: [] }) };
     },
+    fetchRules: () => Promise.reject(new Error('no rules backend here')),
     onLifecycle() {},
     context: () => ({ locale: 'en' }),
     currentUrl: () => 'https://shop.example/',

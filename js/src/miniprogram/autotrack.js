@@ -26,7 +26,7 @@ export function datasetProps(dataset) {
 }
 
 export function createAutotrack(tp, platform, options = {}) {
-  const now = () => Date.now();
+  const now = () => tp._now(); // the platform's clock (before init, the shell's pre-init clock)
   // Switches {app, pages, taps, shares} (all on by default), read at each use: init() fills them.
   const o = { get app() { return options.app !== false; }, get pages() { return options.pages !== false; },
     get taps() { return options.taps !== false; }, get shares() { return options.shares !== false; } };

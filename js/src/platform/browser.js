@@ -1,5 +1,5 @@
 // Browser adapter: localStorage, fetch/sendBeacon, page lifecycle and page context.
-import { fetchRulesWith, fetchSend, memoryStore, randomSeedFrom, requestTimeoutFrom, wrapStorage } from './common.js';
+import { fetchRulesWith, fetchSend, memoryStore, randomSeedFrom, requestTimeoutFrom, systemClock, wrapStorage } from './common.js';
 import { openBrowserRecordStore } from '../storage/open.js';
 import { localStorageKv } from '../storage/key-value.js';
 import { electSender, openChannel } from '../storage/sender.js';
@@ -20,7 +20,8 @@ function localStore() {
   }
 }
 
-// options: the init options (requestTimeoutMs bounds every event request).
+// The platform contract (contract.js), all of it. options: the init options (requestTimeoutMs
+// bounds every event request).
 export function createBrowserPlatform(options = {}) {
   const timeoutMs = requestTimeoutFrom(options);
   return {
@@ -32,7 +33,7 @@ export function createBrowserPlatform(options = {}) {
     openRecords: (opts) => openBrowserRecordStore(opts.writeKey, opts.store),
     electSender: (name, tabId, onAcquired) => electSender(name, tabId, onAcquired, { kv: localStorageKv() }),
     openChannel: (name) => openChannel(name, localStorageKv()),
-    now: () => Date.now(),
+    now: systemClock,
     randomSeed: () => randomSeedFrom(globalThis.crypto),
     setTimer: (fn, ms) => setTimeout(fn, ms),
     clearTimer: (h) => clearTimeout(h),
@@ -76,8 +77,9 @@ export function createBrowserPlatform(options = {}) {
       };
     },
     currentUrl: () => window.location.href,
-    // Removes adopted web-view ids from the address bar without a navigation.
-    replaceUrl(url) { try { history.replaceState(history.state, '', url); } catch (e) { /* cross-origin or sandboxed */ } },
+    // Removes adopted web-view ids from the address bar without a navigation (the page's URL is
+    // taken as replaced even when the history refuses: the ids are adopted either way).
+    replaceUrl(url) { try { history.replaceState(history.state, '', url); } catch (e) { /* cross-origin or sandboxed */ } return true; },
     readCookie(name) {
       try {
         const m = document.cookie.match(new RegExp(`(?:^|; )${name}=([^;]*)`));

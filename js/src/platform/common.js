@@ -1,4 +1,7 @@
-// Pieces every platform adapter shares.
+// Pieces every platform adapter shares (the contract they implement: contract.js).
+
+// The system clock: the adapters' now(), and what stamps calls made before init().
+export const systemClock = () => Date.now();
 
 // Retry-After is seconds or an HTTP date (RFC 9110 §10.2.3); anything else means "not given".
 export function parseRetryAfter(value, now) {

@@ -2,7 +2,7 @@
 // the runtime's timeout), app lifecycle, and the page "location" the mini-program autotrack sets
 // (js/src/miniprogram/). Nothing here touches a browser global: the runtime has no window,
 // document, fetch, performance, URL, TextDecoder or crypto (docs/miniprogram.md).
-import { MAX_RESPONSE_CHARS, parseRetryAfter, requestTimeoutFrom } from './common.js';
+import { MAX_RESPONSE_CHARS, parseRetryAfter, requestTimeoutFrom, systemClock } from './common.js';
 import { createChunkedStorage } from '../miniprogram/storage.js';
 import { createWxRecordStore } from '../storage/wx.js';
 
@@ -38,6 +38,8 @@ function createRequester(wx, max) {
   return request;
 }
 
+// The platform contract (contract.js) plus setLocation/setScene for the mini-program autotrack and
+// requestStats; no tabs, cookies or address bar.
 export function createMiniProgramPlatform(wx, options = {}) {
   if (!wx || typeof wx.request !== 'function') throw new Error('createMiniProgramPlatform: the wx object is required');
   const prefix = options.writeKey ? `tp:${options.writeKey}:` : null;
@@ -74,7 +76,7 @@ export function createMiniProgramPlatform(wx, options = {}) {
     storage,
     // The queue's records (js/src/storage/): one app, so no sender election.
     openRecords: (opts) => Promise.resolve({ store: createWxRecordStore(wx, `tp:${opts.writeKey}:r:`), problems: [] }),
-    now: () => Date.now(),
+    now: systemClock,
     randomSeed: () => {
       if (seed) return seed;
       const b = new Array(32);

@@ -1,7 +1,9 @@
 // Node adapter (server-side tracking, tests): in-memory or caller-supplied storage, global fetch.
-import { fetchRulesWith, fetchSend, memoryStore, randomSeedFrom, requestTimeoutFrom, wrapStorage } from './common.js';
+import { fetchRulesWith, fetchSend, memoryStore, randomSeedFrom, requestTimeoutFrom, systemClock, wrapStorage } from './common.js';
 import { createKeyValueRecordStore, createStorageRecordStore } from '../storage/key-value.js';
 
+// The required members of the platform contract (contract.js) and openRecords; no tabs, cookies,
+// address bar or unload: declarePlatform's defaults.
 export function createNodePlatform(options = {}) {
   const timeoutMs = requestTimeoutFrom(options);
   const kv = options.storage || memoryStore();
@@ -16,7 +18,7 @@ export function createNodePlatform(options = {}) {
         : createStorageRecordStore(storage, `tp:${opts.writeKey}:r:`)),
       problems: [],
     }),
-    now: () => Date.now(),
+    now: systemClock,
     randomSeed: () => randomSeedFrom(globalThis.crypto),
     setTimer: (fn, ms) => { const t = setTimeout(fn, ms); if (t && t.unref) t.unref(); return t; },
     clearTimer: (h) => clearTimeout(h),
