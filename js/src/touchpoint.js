@@ -346,7 +346,16 @@ export class Touchpoint {
   _joinTabs(elect) {
     this._channel = this._platform.openChannel(this._prefix + 'records');
     if (this._channel) this._channel.onMessage((msg) => { if (this._sender && msg && Array.isArray(msg.keys)) this._adoptKeys(msg.keys); });
-    this._election = elect(this._prefix + 'sender', this._tabId, () => this._becomeSender());
+    this._election = elect(this._prefix + 'sender', this._tabId, () => this._becomeSender(), () => this._stopSending());
+  }
+
+  // Another tab holds the role now (this one renewed its lease too late): stop sending; the
+  // records stay stored for the new sender, which adopts them (the collector dedupes an overlap).
+  _stopSending() {
+    if (!this._sender || !this._engine) return;
+    this._sender = false;
+    this._engine.setSender(false);
+    this._log('another tab took over sending (this tab renewed its lease too late): this tab stops sending');
   }
 
   _becomeSender() {

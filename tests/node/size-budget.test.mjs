@@ -9,7 +9,7 @@ import zlib from 'node:zlib';
 import { ROOT } from '../support/collector.mjs';
 
 // Measured for this commit (see the figures in docs/sdk.md "Size"); target 69 KB (70,656 B).
-const PAGE_BUDGET_GZIP_BYTES = 170747;  // 27,791 mjs + 142,956 wasm: the declared platform contract (js/src/platform/contract.js, +416 mjs) on 27,375 mjs after issue 7 (shared record queue +9,756 alone, ack-confirmed delivery +1,726, kiosk +2,378, perf -160) and the web-view session chain (+533), on 156,420
+const PAGE_BUDGET_GZIP_BYTES = 170872;  // +125 B: a late lease holder steps down (sender.js onLost); 27,791 mjs + 142,956 wasm: the declared platform contract (js/src/platform/contract.js, +416 mjs) on 27,375 mjs after issue 7 (shared record queue +9,756 alone, ack-confirmed delivery +1,726, kiosk +2,378, perf -160) and the web-view session chain (+533), on 156,420
 const PAGE_FILES = ['touchpoint.mjs', 'touchpoint.wasm'];
 
 test(`what a page loads from dist/ stays within ${PAGE_BUDGET_GZIP_BYTES} B gzip -9`, () => {

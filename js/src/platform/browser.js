@@ -31,7 +31,7 @@ export function createBrowserPlatform(options = {}) {
     sessionStorage: wrapStorage(sessionStore()),
     // The shared queue (js/src/storage/, docs/storage.md): records, one sender per write key.
     openRecords: (opts) => openBrowserRecordStore(opts.writeKey, opts.store),
-    electSender: (name, tabId, onAcquired) => electSender(name, tabId, onAcquired, { kv: localStorageKv() }),
+    electSender: (name, tabId, onAcquired, onLost) => electSender(name, tabId, onAcquired, { kv: localStorageKv(), onLost }),
     openChannel: (name) => openChannel(name, localStorageKv()),
     now: systemClock,
     randomSeed: () => randomSeedFrom(globalThis.crypto),

@@ -37,7 +37,7 @@ import { createStorageRecordStore } from '../storage/key-value.js';
  * @property {PlatformStorage|null} sessionStorage   null: no second store for the pagehide spill
  * @property {(opts: Object) => Promise<{store: Object|null, problems: string[]}>} openRecords
  *           default: one record per key in `storage` (js/src/storage/key-value.js)
- * @property {Function|null} electSender         (name, tabId, onAcquired) => election; null: this
+ * @property {Function|null} electSender         (name, tabId, onAcquired, onLost) => election; null: this
  *           instance is the only sender (no tabs to share the queue with)
  * @property {(name: string) => (Object|null)} openChannel   default: () => null (no channel)
  * @property {(url: string, bytes: Uint8Array, keepalive: boolean) => Promise<SendResult>} sendOnUnload

@@ -5,8 +5,11 @@
 const LEASE_RENEW_MS = 2000;  // a live holder renews this often...
 const LEASE_TTL_MS = 6000;    // ...so a lease not renewed for 3 periods belongs to a dead tab
 
-// Calls onAcquired() once this tab is the sender. Returns {release()}.
-export function electSender(name, tabId, onAcquired, { locks = globalThis.navigator && globalThis.navigator.locks, kv = null } = {}) {
+// Calls onAcquired() once this tab is the sender, and onLost() if a lease holder finds another tab
+// holding a live lease (its renewal came too late: a frozen or throttled tab), so two tabs never
+// go on sending side by side. Returns {release()}.
+export function electSender(name, tabId, onAcquired, { locks = globalThis.navigator && globalThis.navigator.locks, kv = null,
+  onLost = () => {}, now = () => Date.now(), setTimer = (fn, ms) => setTimeout(fn, ms), clearTimer = (t) => clearTimeout(t) } = {}) {
   if (locks && typeof locks.request === 'function') {
     let release = () => {};
     const held = new Promise((resolve) => { release = resolve; });
@@ -19,18 +22,21 @@ export function electSender(name, tabId, onAcquired, { locks = globalThis.naviga
   const read = () => { try { return JSON.parse(kv.getItem(name) || 'null'); } catch (e) { return null; } };
   const renew = () => {
     const lease = read();
-    const now = Date.now();
-    if (!lease || lease.tab === tabId || lease.until < now) {
-      try { kv.setItem(name, JSON.stringify({ tab: tabId, until: now + LEASE_TTL_MS })); } catch (e) { /* full: retry next period */ }
+    const t = now();
+    if (!lease || lease.tab === tabId || lease.until < t) {
+      try { kv.setItem(name, JSON.stringify({ tab: tabId, until: t + LEASE_TTL_MS })); } catch (e) { /* full: retry next period */ }
       const after = read();
       if (!mine && after && after.tab === tabId) { mine = true; onAcquired(); }
+    } else if (mine) {
+      mine = false; // another tab took the lease while this one was late: step down
+      onLost();
     }
-    timer = setTimeout(renew, LEASE_RENEW_MS);
+    timer = setTimer(renew, LEASE_RENEW_MS);
   };
   renew();
   return {
     release() {
-      clearTimeout(timer);
+      clearTimer(timer);
       const lease = read();
       if (mine && lease && lease.tab === tabId) { try { kv.removeItem(name); } catch (e) { /* gone anyway */ } }
     },
