@@ -36,8 +36,16 @@ export function phone(collector, { writeKey = 'demo-shop', clock = new FakeClock
 export async function deliver(sim, done, { stepMs = 1000, maxSteps = 300 } = {}) {
   for (let i = 0; i < maxSteps; i++) {
     if (await done()) return;
+    // Real requests to the collector finish before fake time moves on (up to 2 s of real time):
+    // on a loaded machine a big batch can take longer than 10 ms, and a fake clock racing past
+    // requestTimeoutMs meanwhile would time it out, again and again.
+    const until = Date.now() + 2000;
+    while (sim.network.active > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
     await sim.advance(stepMs);
     await new Promise((r) => setTimeout(r, 10)); // real I/O to the collector
   }
-  throw new Error(`not delivered after ${maxSteps} steps of ${stepMs} ms`);
+  // What the network saw, so a failure here can be told apart (timeouts, 5xx, nothing sent).
+  const last = sim.network.requests.slice(-8).map((r) => `${r.method} ${new URL(r.url).pathname} -> ${r.outcome}`);
+  throw new Error(`not delivered after ${maxSteps} steps of ${stepMs} ms; ${sim.network.requests.length} requests, ` +
+    `${sim.network.active} active, last: ${last.join('; ')}`);
 }
